@@ -1,0 +1,404 @@
+"""Read form instances out of a workbook by their labels, not fixed coordinates.
+
+Works on a ``BookGrid`` (values only), so the same code reads a file through
+openpyxl and an open book through xlwings. Rows a clerk inserted, widened
+columns and header cells merged differently are all fine: header fields are
+found by their label (the value is the cell right of the label's merged
+range), indicator columns by their header text, 附表 rows by their label or
+科目代码. Each instance comes back with ``cells``: field key → (sheet, row, col),
+which is what write-back uses.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from xltool.core import funds, layout, model
+from xltool.core.arith import ArithmeticInputError, to_decimal
+from xltool.core.grid import BookGrid, SheetGrid, norm
+
+
+class ReadError(ValueError):
+    """A workbook that cannot be read as a form. The message is Chinese and names file/sheet/cell."""
+
+
+@dataclass
+class ReadForm:
+    instance: model.FormInstance
+    cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    problems: list[tuple[str, str, int, int]] = field(default_factory=list)   # (message, sheet, row, col)
+
+    @property
+    def form(self) -> str:
+        return self.instance.form
+
+
+def read_meta(book: BookGrid) -> dict[str, str]:
+    sheet = book.sheet(layout.META_SHEET)
+    if sheet is None:
+        return {}
+    return {sheet.text(r, 1): sheet.text(r, 2) for r in range(1, sheet.max_row + 1) if sheet.text(r, 1)}
+
+
+# --- recognising the form ---------------------------------------------------------
+
+_SIGNATURES = (
+    (model.REGIONAL_TARGET, ("险种名称",)),
+    (model.PROJECT_TARGET, ("项目负责人",)),
+    (model.PROJECT_TARGET, ("指标分值权重",)),
+    (model.SELF_EVALUATION, ("实际完成值",)),
+    (model.SELF_EVALUATION, ("实际完成指标值",)),
+    (model.FUND_EXPENDITURE_TARGET, ("年度资金总额",)),
+)
+_BUDGET_TITLES = (("平衡表", "balance"), ("收入执行", "income_exec"), ("支出执行", "expenditure_exec"),
+                  ("结余情况", "surplus_exec"), ("收入安排", "income_plan"), ("支出安排", "expenditure_plan"),
+                  ("结余安排", "surplus_plan"))
+
+
+def _labels(sheet: SheetGrid, limit: int = 400) -> set[str]:
+    out = set()
+    for (r, _c), value in sheet.cells.items():
+        if r <= limit and isinstance(value, str):
+            out.add(norm(value))
+    return out
+
+
+def budget_kind(sheet: SheetGrid) -> str | None:
+    """Which 附表 a sheet is, from its title (first rows), else None."""
+    for r in range(1, 4):
+        for c in range(1, 4):
+            title = norm(sheet.text(r, c))
+            for word, kind in _BUDGET_TITLES:
+                if word in title.replace("预算", ""):
+                    return kind
+    return None
+
+
+def recognise(sheet: SheetGrid) -> str | None:
+    labels = _labels(sheet)
+    for form, needed in _SIGNATURES:
+        if all(any(label.startswith(n) for label in labels) for n in needed):
+            return form
+    if budget_kind(sheet):
+        return model.BUDGET_TABLES
+    return None
+
+
+def read_book(book: BookGrid) -> list[ReadForm]:
+    """Every form instance in a workbook: one per target-form sheet, one for all 附表 sheets."""
+    meta = read_meta(book)
+    forms: list[ReadForm] = []
+    budget_sheets = []
+    for sheet in book.sheets:
+        if sheet.name == layout.META_SHEET or sheet.hidden:
+            continue
+        form = recognise(sheet)
+        if form == model.BUDGET_TABLES:
+            budget_sheets.append(sheet)
+        elif form:
+            forms.append(read_target_sheet(sheet, form, meta))
+    if budget_sheets:
+        forms.append(read_budget_sheets(budget_sheets, meta))
+    if not forms:
+        raise ReadError(f"{book.source or '工作簿'}：无法识别表单类型（未找到“险种名称”“项目负责人”“年度资金总额”"
+                        "“实际完成值”或附表标题等标志性栏目）")
+    return forms
+
+
+# --- F1–F4 --------------------------------------------------------------------------
+
+_COLUMN_ALIASES = {
+    "target": ("指标值", "年度指标值", "预期指标值"),
+    "actual": ("实际完成值", "实际完成指标值"),
+    "weight": ("指标分值权重", "分值", "权重"),
+    "basis": ("指标值设置依据",),
+    "last_year": ("上年完成值",),
+    "scoring_rule": ("指标赋分规则", "赋分规则"),
+    "evidence": ("佐证资料",),
+    "direction": ("指标方向",),
+    "deviation": ("偏差原因分析及改进措施", "偏差原因"),
+    "score": ("得分",),
+    "rate": ("完成率",),
+    "judgement": ("是否达标",),
+    "measured": ("测算值",),
+    "level1": ("一级指标",),
+    "level2": ("二级指标",),
+    "level3": ("三级指标",),
+}
+_NUMERIC_INDICATOR = {"weight", "score"}
+
+
+def _find_label(sheet: SheetGrid, label: str, prefix: bool = False):
+    want = norm(label)
+    for (r, c), value in sorted(sheet.cells.items()):
+        if isinstance(value, str):
+            text = norm(value)
+            if text == want or (prefix and text.startswith(want)):
+                return r, c
+    return None
+
+
+def _header_row(sheet: SheetGrid) -> tuple[int, dict[str, int]] | None:
+    for r in range(1, sheet.max_row + 1):
+        texts = {c: norm(sheet.text(r, c)) for c in range(1, sheet.max_col + 1)}
+        if "一级指标" in texts.values() and "三级指标" in texts.values():
+            cols: dict[str, int] = {}
+            for key, aliases in _COLUMN_ALIASES.items():
+                for c, text in texts.items():
+                    if text and any(text == norm(a) or text.startswith(norm(a)) for a in aliases):
+                        if key == "target" and ("设置依据" in text or "实际" in text):
+                            continue
+                        if key == "score" and text != "得分":
+                            continue
+                        cols.setdefault(key, c)
+                        break
+            return r, cols
+    return None
+
+
+def _decimal(sheet, r, c, form: ReadForm, label: str):
+    value = sheet.get(r, c)
+    try:
+        return to_decimal(value)
+    except ArithmeticInputError:
+        form.problems.append((f"“{label}”应为数字，实为“{value}”", sheet.name, r, c))
+        return None
+
+
+def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str]) -> ReadForm:
+    cls = type(layout.blank_instance(form))
+    instance = cls()
+    result = ReadForm(instance)
+    title_rc = next(((r, c) for r in range(1, 4) for c in range(1, 3) if sheet.text(r, c)), None)
+    if title_rc:
+        instance.title = sheet.text(*title_rc)
+        result.cells["title"] = (sheet.name, *title_rc)
+    year = _year(sheet) or _int(meta.get("year"))
+    instance.year = year
+    for pairs in layout.HEADERS[form]:
+        for label, key in pairs:
+            prefix = label.startswith("其中")
+            rc = _find_label(sheet, "其中" if prefix else label, prefix=prefix)
+            if rc is None:
+                continue
+            r, c = rc
+            vc = sheet.merge_end(r, c) + 1
+            result.cells[key] = (sheet.name, r, vc)
+            if prefix and form == model.FUND_EXPENDITURE_TARGET:
+                instance.fund_label = re.sub(r"^其中[:：]?", "", sheet.text(r, c)).strip()
+            if key in layout.COMPUTED_FIELDS:
+                continue
+            if key in layout.MONEY_FIELDS or key.endswith("_yi") or key == "execution_weight":
+                value = _decimal(sheet, r, vc, result, label)
+                if key == "execution_weight" and value is None:
+                    continue
+            else:
+                value = sheet.text(r, vc)
+            setattr(instance, key, value)
+    if form == model.REGIONAL_TARGET:
+        instance.region = meta.get("region") or _region_from_title(instance.title)
+    for label, key in layout.FOOTERS.get(form, ()):
+        rc = _find_label(sheet, label)
+        if rc:
+            result.cells[key] = (sheet.name, rc[0], sheet.merge_end(*rc) + 1)
+    _read_indicators(sheet, form, result)
+    return result
+
+
+def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm) -> None:
+    found = _header_row(sheet)
+    if not found:
+        raise ReadError(f"工作表“{sheet.name}”：未找到指标表表头（一级指标/二级指标/三级指标）")
+    header, cols = found
+    footer_labels = {norm(label) for label, _ in layout.FOOTERS.get(form, ())}
+    columns = [c.key for c in layout.INDICATOR_COLUMNS[form]]
+    level1 = level2 = ""
+    i = 0
+    for r in range(header + 1, sheet.max_row + 2):
+        if norm(sheet.text(r, 1)) in footer_labels:
+            break
+        texts = {key: sheet.text(r, c) for key, c in cols.items()}
+        if not any(texts.get(k) for k in ("level1", "level2", "level3", "target", "actual")):
+            continue   # a blank row of the template: skip, keep going
+        indicator = model.Indicator()
+        for key, c in cols.items():
+            if key not in columns:
+                continue
+            if key in _NUMERIC_INDICATOR:
+                setattr(indicator, key, _decimal(sheet, r, c, result, _COLUMN_ALIASES[key][0]))
+            elif key not in ("rate", "judgement", "measured"):
+                setattr(indicator, key, texts[key])
+            result.cells[f"ind.{i}.{key}"] = (sheet.name, r, c)
+        level1 = indicator.level1 or level1
+        level2 = indicator.level2 or level2
+        indicator.level1, indicator.level2 = level1, level2
+        result.instance.indicators.append(indicator)
+        i += 1
+
+
+def _year(sheet: SheetGrid) -> int | None:
+    for r in range(1, 4):
+        for c in range(1, 3):
+            m = re.search(r"[(（]\s*(\d{4})\s*年", sheet.text(r, c))
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _int(text) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _region_from_title(title: str) -> str:
+    head = re.split(r"社会保险|城乡|机关|职工|基金", title or "", maxsplit=1)[0]
+    return head.strip("*# ")
+
+
+# --- F5 附表 ------------------------------------------------------------------------
+
+
+def read_budget_sheets(sheets: list[SheetGrid], meta: dict[str, str]) -> ReadForm:
+    book = model.BudgetWorkbook(region=meta.get("region", ""), level=meta.get("level", ""),
+                                year=_int(meta.get("year")))
+    result = ReadForm(book)
+    for sheet in sheets:
+        kind = budget_kind(sheet)
+        if kind is None or kind in book.tables:
+            continue
+        table = model.BudgetTable(kind)
+        title = sheet.text(1, 1)
+        table.number, _, table.title = title.partition("：") if "：" in title else ("", "", title)
+        _budget_title_facts(book, table.title)
+        if kind == "balance":
+            _read_balance(sheet, table, result)
+        else:
+            _read_budget_rows(sheet, kind, table, result)
+        book.tables[kind] = table
+    if book.year is None:
+        book.year = _budget_year(book)
+    if not book.level:
+        book.level = "全地区"
+    return result
+
+
+def _budget_title_facts(book: model.BudgetWorkbook, title: str) -> None:
+    m = re.match(r"(.*?)(本级)?\s*\d{4}\s*年", title)
+    if m and not book.region:
+        book.region = m.group(1).strip()
+        if m.group(2) and not book.level:
+            book.level = "本级"
+
+
+def _budget_year(book) -> int | None:
+    for table in book.tables.values():
+        for label in table.columns:
+            m = re.match(r"(\d{4})年预算数", label)
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _find_header(sheet: SheetGrid, first: str) -> int:
+    for r in range(1, min(sheet.max_row, 12) + 1):
+        for c in range(1, 4):
+            if norm(sheet.text(r, c)) == first:
+                return r
+    raise ReadError(f"工作表“{sheet.name}”：未找到表头“{first}”")
+
+
+def budget_row_key(kind: str, label: str, fund_key: str | None) -> tuple[str | None, str | None]:
+    """Map a printed 附表 row label to its row key, given the fund of the rows above.
+
+    Returns (row key or None, the fund key for the rows below).
+    """
+    text = norm(label).replace("其中:", "")
+    fund = funds.find_fund(text)
+    if fund is None and ("合计" in text or "累计结余" in text):
+        return "total", None
+    if fund is not None and re.match(r"^[一二三四五六七八九十]+、", text):
+        return fund.key, fund.key
+    prefix = fund_key or "total"
+    if kind.startswith("income"):
+        for key, name in funds.INCOME_ITEMS:
+            if name in text:
+                return f"{prefix}.{key}", fund_key
+    else:
+        if "大病保险" in text:
+            return f"{prefix}.critical_illness", fund_key
+        if "待遇支出" in text or "基本养老金支出" in text:
+            return f"{prefix}.benefit", fund_key
+    return None, fund_key
+
+
+def _read_budget_rows(sheet: SheetGrid, kind: str, table: model.BudgetTable, result: ReadForm) -> None:
+    header = _find_header(sheet, "项目")
+    label_col = 1 if sheet.text(header, 1) else 2
+    amount_cols = [c for c in range(1, sheet.max_col + 1)
+                   if sheet.text(header, c) and norm(sheet.text(header, c)) != "项目" and "%" not in sheet.text(header, c)]
+    pct_cols = [c for c in range(1, sheet.max_col + 1) if "%" in sheet.text(header, c)]
+    table.columns = [sheet.text(header, c) for c in amount_cols]
+    fund_key = None
+    for r in range(header + 1, sheet.max_row + 1):
+        label = sheet.text(r, label_col) or sheet.text(r, label_col + 1)
+        if not label:
+            continue
+        lc = label_col if sheet.text(r, label_col) else label_col + 1
+        key, fund_key = budget_row_key(kind, label, fund_key)
+        if key is None:
+            result.problems.append((f"无法识别的行“{label}”", sheet.name, r, lc))
+            continue
+        row = model.BudgetRow(key, label)
+        for j, c in enumerate(amount_cols):
+            row.values.append(_decimal(sheet, r, c, result, label))
+            result.cells[f"{kind}.{key}.{j}"] = (sheet.name, r, c)
+        if pct_cols:
+            row.percent = _percent(sheet.get(r, pct_cols[0]))
+            result.cells[f"{kind}.{key}.pct"] = (sheet.name, r, pct_cols[0])
+        result.cells[f"{kind}.{key}.label"] = (sheet.name, r, lc)
+        table.rows.append(row)
+
+
+def _percent(value):
+    """A stated percentage as a number of percent: 1.0422 (a % cell) or "104.22%" → 104.22."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip().rstrip("%")
+        try:
+            return to_decimal(text)
+        except ArithmeticInputError:
+            return None
+    number = to_decimal(value)
+    return (number * 100).quantize(to_decimal("0.01")) if number is not None else None
+
+
+def _read_balance(sheet: SheetGrid, table: model.BudgetTable, result: ReadForm) -> None:
+    header = _find_header(sheet, "科目代码")
+    code_cols = [c for c in range(1, sheet.max_col + 1) if norm(sheet.text(header, c)) == "科目代码"]
+    by_code = {s.code: s for s in (*funds.BALANCE_INCOME_ROWS, *funds.BALANCE_EXPENDITURE_ROWS) if s.code}
+    for side, c0 in enumerate(code_cols[:2]):
+        ends = code_cols[1] if side == 0 and len(code_cols) > 1 else sheet.max_col + 1
+        amount_cols = [c for c in range(c0 + 2, ends) if sheet.text(header, c)][:2]
+        if side == 0:
+            table.columns = [sheet.text(header, c) for c in amount_cols]
+        rows = table.rows if side == 0 else table.right_rows
+        for r in range(header + 1, sheet.max_row + 1):
+            code, label = sheet.text(r, c0), sheet.text(r, c0 + 1)
+            if not code and not label:
+                continue
+            code = code.split(".")[0]
+            spec = by_code.get(code)
+            if spec is None and "总计" in label:
+                spec = funds.BALANCE_INCOME_ROWS[-1] if side == 0 else funds.BALANCE_EXPENDITURE_ROWS[-1]
+            if spec is None:
+                result.problems.append((f"无法识别的科目“{code} {label}”", sheet.name, r, c0))
+                continue
+            row = model.BudgetRow(spec.key, label, spec.code)
+            for j, c in enumerate(amount_cols):
+                row.values.append(_decimal(sheet, r, c, result, label))
+                result.cells[f"balance.{spec.key}.{j}"] = (sheet.name, r, c)
+            result.cells[f"balance.{spec.key}.label"] = (sheet.name, r, c0 + 1)
+            rows.append(row)

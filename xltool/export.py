@@ -1,0 +1,139 @@
+"""The tidy long table: one row per value read (``xltool export``).
+
+Columns: file, sheet, form, entity, table, code, item, column, cell, text,
+number, unit, computed. Text that a spreadsheet would run as a formula is
+escaped in CSV output (a leading apostrophe).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from xltool.core import funds, layout, model
+from xltool.core.arith import to_decimal, ArithmeticInputError
+from xltool.core.cellref import a1
+from xltool.core.reader import ReadForm
+
+COLUMNS = ["file", "sheet", "form", "entity", "table", "code", "item", "column", "cell", "text", "number",
+           "unit", "computed"]
+_INDICATOR_LABELS = {c.key: c.label for cols in layout.INDICATOR_COLUMNS.values() for c in cols}
+_HEADER_LABELS = {key: label for rows in layout.HEADERS.values() for pairs in rows for label, key in pairs}
+_HEADER_LABELS.update({key: label for rows in layout.FOOTERS.values() for label, key in rows})
+_COMPUTED_INDICATOR = {c.key for cols in layout.INDICATOR_COLUMNS.values() for c in cols if c.computed}
+
+
+def _number_and_unit(text: str):
+    try:
+        return to_decimal(text), ""
+    except ArithmeticInputError:
+        pass
+    try:
+        from xltool.core.values import parse_value
+    except ImportError:   # pragma: no cover
+        return None, ""
+    value = parse_value(text)
+    if value.quantity is not None:
+        return value.quantity.amount, value.quantity.unit
+    return None, ""
+
+
+def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
+    """grid_values(sheet, row, col) gives the cell's value as read."""
+    instance = read.instance
+    out = []
+    tables = getattr(instance, "tables", {})
+    for key, (sheet, r, c) in read.cells.items():
+        parts = key.split(".")
+        value = grid_values(sheet, r, c)
+        text = "" if value is None else str(value)
+        table, code, item, column = "表头", "", _HEADER_LABELS.get(key, key), ""
+        computed = key in layout.COMPUTED_FIELDS
+        if parts[0] == "ind":
+            indicators = instance.indicators
+            indicator = indicators[int(parts[1])]
+            table, item, column = "绩效指标", indicator.level3, _INDICATOR_LABELS.get(parts[2], parts[2])
+            computed = parts[2] in _COMPUTED_INDICATOR
+        elif parts[0] in funds.TABLE_BY_KIND:
+            kind, rowkey, col = parts[0], ".".join(parts[1:-1]), parts[-1]
+            if col in ("label", "code"):
+                continue
+            bt = tables.get(kind)
+            row = bt.row(rowkey) if bt else None
+            spec_rows = {s.key: s for s in funds.row_specs(kind)}
+            spec = spec_rows.get(rowkey)
+            table = (bt.number if bt and bt.number else "") + funds.TABLE_BY_KIND[kind].sheet
+            code = spec.code if spec else ""
+            item = row.label if row else (spec.label if spec else rowkey)
+            if col == "pct":
+                column = funds.TABLE_BY_KIND[kind].percent
+            else:
+                column = bt.columns[int(col)] if bt and int(col) < len(bt.columns) else col
+            computed = col == "pct" or (spec is not None and spec.role == "total")
+        elif key in ("title", "year"):
+            continue
+        number, unit = _number_and_unit(text) if text else (None, "")
+        out.append({"file": file, "sheet": sheet, "form": instance.form, "entity": instance.entity,
+                    "table": table, "code": code, "item": item, "column": column, "cell": a1(r, c),
+                    "text": text, "number": number, "unit": unit, "computed": computed})
+    return out
+
+
+def collect(paths) -> list[dict]:
+    from xltool import xlsx
+    from xltool.core import reader
+    from xltool.workbooks import XltoolError
+
+    rows = []
+    for path in _expand(paths):
+        try:
+            grid = xlsx.read_grid(path)
+            forms = reader.read_book(grid)
+        except reader.ReadError as exc:
+            raise XltoolError(f"{path}：{exc}") from exc
+        except Exception as exc:
+            raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
+        values = {s.name: s for s in grid.sheets}
+        for read in forms:
+            rows += rows_for(read, path.name, lambda s, r, c: values[s].get(r, c))
+    return rows
+
+
+def _expand(paths) -> list[Path]:
+    out = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+        else:
+            out.append(path)
+    return out
+
+
+def escape_formula(text):
+    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def export_long(paths, output: str | Path) -> int:
+    import pandas as pd
+
+    output = Path(output)
+    rows = collect(paths)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["number"] = frame["number"].map(lambda d: None if d is None else str(d))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    suffix = output.suffix.lower()
+    if suffix == ".csv":
+        for col in ("text", "item", "entity", "column"):
+            frame[col] = frame[col].map(escape_formula)
+        frame.to_csv(output, index=False, encoding="utf-8-sig")
+    elif suffix == ".xlsx":
+        from xltool import xlsx
+
+        wb = xlsx.long_table_workbook(frame)
+        xlsx.save_atomic(wb, output)
+    elif suffix == ".parquet":
+        frame.to_parquet(output, index=False)
+    else:
+        from xltool.workbooks import XltoolError
+        raise XltoolError(f"{output}：不支持的输出格式（可用 .csv / .xlsx / .parquet）")
+    return len(frame)

@@ -1,0 +1,31 @@
+"""Importers: seed texts (tab-separated PDF extractions) → form instances.
+
+``import_text`` finds every form instance in a text, whatever families it
+holds; extraction artefacts are repaired here, not reported as findings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xltool.core.model import FormInstance
+
+
+@dataclass
+class ImportResult:
+    instances: list[FormInstance] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # Chinese messages: rows that could not be re-joined
+
+
+def import_text(text: str) -> ImportResult:
+    from xltool.importers.budget_tables import parse_budget_tables
+    from xltool.importers.self_evaluation import parse_self_evaluations
+    from xltool.importers.target_tables import parse_target_tables
+
+    result = ImportResult()
+    if "自评表" in text:
+        evaluations, notes = parse_self_evaluations(text)
+        result.instances += evaluations
+        result.notes += notes
+    result.instances += parse_budget_tables(text)
+    result.instances += parse_target_tables(text)
+    return result

@@ -1,0 +1,64 @@
+"""Library entry points for whole files: templates, import, reading, export.
+
+The CLI and the Excel macros call these; they print nothing.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from xltool import xlsx
+from xltool.core import layout, model, reader
+from xltool.importers import import_text
+
+
+class XltoolError(Exception):
+    """The one base error: a Chinese message for the user (file, sheet, cell where it applies)."""
+
+
+def write_template(form: str, path: str | Path, year: int | None = None) -> Path:
+    if form not in model.FORM_IDS:
+        raise XltoolError(f"未知表单类型“{form}”，可选：{'、'.join(model.FORM_IDS)}")
+    path = Path(path)
+    xlsx.write_plan(layout.plan_workbook(layout.blank_instance(form, year)), path)
+    return path
+
+
+def workbook_name(prefix: str, n: int, instance) -> str:
+    if instance.form == model.BUDGET_TABLES:
+        stem = f"{instance.region}{'本级' if instance.level == '本级' else '全地区'}_附表"
+    else:
+        stem = f"{layout.SHEET_NAMES[instance.form]}_{instance.entity}"
+    stem = re.sub(r'[\\/:*?"<>|\s\[\]]+', "", stem)[:60]
+    return f"{prefix}_{n:02d}_{stem}.xlsx"
+
+
+def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[str]]:
+    """Turn a seed text into workbooks in the template layout; returns (files, notes)."""
+    path, outdir = Path(path), Path(outdir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise XltoolError(f"{path}：无法读取文本文件（{exc}）") from exc
+    result = import_text(text)
+    if not result.instances:
+        raise XltoolError(f"{path}：未找到可导入的表单")
+    prefix = path.stem.split("_")[0]
+    files = []
+    for n, instance in enumerate(result.instances, start=1):
+        target = outdir / workbook_name(prefix, n, instance)
+        xlsx.write_plan(layout.plan_workbook(instance), target)
+        files.append(target)
+    return files, [f"{path.name}：{note}" for note in result.notes]
+
+
+def read_workbook(path: str | Path) -> list[reader.ReadForm]:
+    path = Path(path)
+    try:
+        grid = xlsx.read_grid(path)
+    except Exception as exc:   # openpyxl raises many kinds; all mean "not a readable workbook"
+        raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
+    try:
+        return reader.read_book(grid)
+    except reader.ReadError as exc:
+        raise XltoolError(f"{path}：{exc}") from exc

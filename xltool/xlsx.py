@@ -1,0 +1,218 @@
+"""The openpyxl adapter: the only module that imports openpyxl.
+
+- ``render(plan)`` turns a ``WorkbookPlan`` into an openpyxl workbook (styles,
+  merges, widths, drop-downs, print setup, the hidden ``_xltool`` sheet and the
+  defined names that mark input and computed cells).
+- ``read_grid(path)`` turns a file into a ``BookGrid`` for the reader.
+- ``save_atomic(wb, path)`` writes through a temporary file and a rename.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from xltool.core import layout
+from xltool.core.cellref import a1, col_letter
+from xltool.core.grid import BookGrid, SheetGrid
+
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FILLS = {
+    "input": PatternFill("solid", fgColor="FFF9E5"),
+    "computed": PatternFill("solid", fgColor="E3EEF9"),
+    "header": PatternFill("solid", fgColor="D9D9D9"),
+}
+FONT = "宋体"
+STYLES = {
+    "title": (Font(name="黑体", size=16, bold=True), Alignment(horizontal="center", vertical="center")),
+    "subtitle": (Font(name=FONT, size=11), Alignment(horizontal="center", vertical="center")),
+    "unit": (Font(name=FONT, size=10), Alignment(horizontal="right", vertical="center")),
+    "header": (Font(name=FONT, size=10, bold=True), Alignment(horizontal="center", vertical="center", wrap_text=True)),
+    "label": (Font(name=FONT, size=10), Alignment(vertical="center", wrap_text=True)),
+    "input": (Font(name=FONT, size=10), Alignment(vertical="center", wrap_text=True)),
+    "computed": (Font(name=FONT, size=10, color="1F4E79"), Alignment(vertical="center", wrap_text=True)),
+}
+ROLE_NAMES = {"input": "xlt_input", "computed": "xlt_computed"}
+
+
+def set_value(cell, value) -> None:
+    """Write a value; text is always text (``=3人`` must never become a formula)."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def render(plan: layout.WorkbookPlan) -> openpyxl.Workbook:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet_plan in plan.sheets:
+        _render_sheet(wb, sheet_plan)
+    _write_meta(wb, plan)
+    return wb
+
+
+def _render_sheet(wb, plan: layout.SheetPlan):
+    ws = wb.create_sheet(plan.name)
+    for cp in plan.cells:
+        cell = ws.cell(cp.row, cp.col)
+        if cp.formula:
+            cell.value = cp.formula
+        else:
+            set_value(cell, "" if cp.value is None else cp.value)
+            if cp.value is None or cp.value == "":
+                cell.value = None
+        font, align = STYLES.get(cp.style, STYLES["label"])
+        cell.font, cell.alignment = font, align
+        if cp.style not in ("title", "subtitle", "unit"):
+            cell.border = BORDER
+        if cp.style in FILLS:
+            cell.fill = FILLS[cp.style]
+        if cp.number_format:
+            cell.number_format = cp.number_format
+    for r1, c1, r2, c2 in plan.merges:
+        if ws.cell(r1, c1).border.left.style:
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    ws.cell(r, c).border = BORDER
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+    for c, width in plan.widths.items():
+        ws.column_dimensions[col_letter(c)].width = width
+    ws.row_dimensions[1].height = 30
+    for ref, choices in plan.validations:
+        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                            showErrorMessage=True, errorStyle="warning",
+                            errorTitle="请从下拉列表选择", error="该值不在常用选项中，确认要使用吗？")
+        dv.add(ref)
+        ws.add_data_validation(dv)
+    ws.page_setup.orientation = "landscape" if plan.landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    if plan.print_title_rows:
+        ws.print_title_rows = plan.print_title_rows
+    ws.freeze_panes = None
+    for role, name in ROLE_NAMES.items():
+        ref = ranges_for([(cp.row, cp.col) for cp in plan.cells if cp.role == role])
+        if ref:
+            quoted = f"'{plan.name}'"
+            ws.defined_names[name] = DefinedName(name, attr_text=",".join(f"{quoted}!{r}" for r in ref))
+    return ws
+
+
+def ranges_for(cells: list[tuple[int, int]]) -> list[str]:
+    """Compress cells into absolute rectangles, column runs merged across equal columns."""
+    by_col: dict[int, list[int]] = {}
+    for r, c in cells:
+        by_col.setdefault(c, []).append(r)
+    runs: list[tuple[int, int, int]] = []   # (col, r1, r2)
+    for c, rows in sorted(by_col.items()):
+        rows.sort()
+        start = prev = rows[0]
+        for r in rows[1:]:
+            if r != prev + 1:
+                runs.append((c, start, prev))
+                start = r
+            prev = r
+        runs.append((c, start, prev))
+    merged: list[list[int]] = []   # [c1, c2, r1, r2]
+    for c, r1, r2 in sorted(runs, key=lambda t: (t[1], t[2], t[0])):
+        if merged and merged[-1][2:] == [r1, r2] and merged[-1][1] == c - 1:
+            merged[-1][1] = c
+        else:
+            merged.append([c, c, r1, r2])
+    out = []
+    for c1, c2, r1, r2 in merged:
+        first = f"${col_letter(c1)}${r1}"
+        out.append(first if (c1, r1) == (c2, r2) else f"{first}:${col_letter(c2)}${r2}")
+    return out
+
+
+def _write_meta(wb, plan: layout.WorkbookPlan) -> None:
+    ws = wb.create_sheet(layout.META_SHEET)
+    ws.sheet_state = "hidden"
+    rows = [("key", "value"), *plan.meta.items()]
+    for r, (key, value) in enumerate(rows, start=1):
+        set_value(ws.cell(r, 1), key)
+        set_value(ws.cell(r, 2), value)
+    wb.defined_names["xlt_form"] = DefinedName("xlt_form", attr_text=f"'{layout.META_SHEET}'!$B$2")
+
+
+def read_grid(path: str | os.PathLike, data_only: bool = True) -> BookGrid:
+    wb = openpyxl.load_workbook(path, data_only=data_only)
+    try:
+        return grid_from_workbook(wb, Path(path).name)
+    finally:
+        wb.close()
+
+
+def grid_from_workbook(wb, source: str = "") -> BookGrid:
+    sheets = []
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if value is None or value == "":
+                    continue
+                if isinstance(value, float):
+                    value = Decimal(repr(value))
+                cells[(cell.row, cell.column)] = value
+        merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+        sheets.append(SheetGrid(ws.title, cells, merges, ws.sheet_state != "visible"))
+    names = {name: dn.attr_text for name, dn in wb.defined_names.items()}
+    for ws in wb.worksheets:
+        for name, dn in ws.defined_names.items():
+            names[f"{ws.title}!{name}"] = dn.attr_text
+    return BookGrid(sheets, names, source)
+
+
+def save_atomic(wb, path: str | os.PathLike) -> None:
+    """Save through a temporary file in the same folder, then rename over the target."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_plan(plan: layout.WorkbookPlan, path: str | os.PathLike) -> None:
+    save_atomic(render(plan), path)
+
+
+__all__ = ["render", "read_grid", "grid_from_workbook", "save_atomic", "write_plan", "set_value", "a1"]
+
+
+def long_table_workbook(frame) -> openpyxl.Workbook:
+    """A plain sheet from a DataFrame; all text stays text."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(list(frame.columns))
+    for record in frame.itertuples(index=False):
+        ws.append([None if v is None else v for v in record])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    ws.auto_filter.ref = ws.dimensions
+    return wb
