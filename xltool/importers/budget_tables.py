@@ -227,18 +227,17 @@ def _build_table(raw: _RawTable, kind: str, notes: list[str]) -> BudgetTable:
 
 def _row_key(label: str, kind: str, parent: str) -> tuple[str | None, str]:
     """The spec key of a printed row and the parent key for the 其中 rows below it."""
+    side = "income" if kind.startswith("income") else "expenditure"
+    item = _subitem(label, side) if not kind.startswith("surplus") else None
+    if parent and item:                 # 「其中：工伤保险待遇支出」 is a 其中 row, not the fund's
+        if parent == "total" and item not in ("premium", "subsidy", "interest", "benefit"):
+            return None, parent
+        return f"{parent}.{item}", parent
     fund = funds.find_fund(label)
     if fund is not None:
         return fund.key, fund.key
-    if not parent and not _subitem(label):
+    if not parent and not item:
         return "total", "total"         # the first row is the table's total, whatever it says
-    if parent and kind != "surplus_exec" and kind != "surplus_plan":
-        side = "income" if kind.startswith("income") else "expenditure"
-        item = _subitem(label, side)
-        if item:
-            if parent == "total" and item not in ("premium", "subsidy", "interest", "benefit"):
-                return None, parent
-            return f"{parent}.{item}", parent
     return None, parent
 
 
