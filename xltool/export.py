@@ -44,7 +44,9 @@ def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
     for key, (sheet, r, c) in read.cells.items():
         parts = key.split(".")
         value = grid_values(sheet, r, c)
-        text = "" if value is None else str(value)
+        if value is None or value == "":
+            continue
+        text = str(value)
         table, code, item, column = "表头", "", _HEADER_LABELS.get(key, key), ""
         computed = key in layout.COMPUTED_FIELDS
         if parts[0] == "ind":

@@ -9,10 +9,13 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import defusedxml.ElementTree as ET
 import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
@@ -39,6 +42,8 @@ STYLES = {
     "input": (Font(name=FONT, size=10), Alignment(vertical="center", wrap_text=True)),
     "computed": (Font(name=FONT, size=10, color="1F4E79"), Alignment(vertical="center", wrap_text=True)),
 }
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 ROLE_NAMES = {"input": "xlt_input", "computed": "xlt_computed"}
 
 
@@ -63,7 +68,7 @@ def _render_sheet(wb, plan: layout.SheetPlan):
     for cp in plan.cells:
         cell = ws.cell(cp.row, cp.col)
         if cp.formula:
-            cell.value = cp.formula
+            cell.value = cp.formula   # its value, if any, becomes the cached value (inject_cached)
         else:
             set_value(cell, "" if cp.value is None else cp.value)
             if cp.value is None or cp.value == "":
@@ -175,7 +180,48 @@ def grid_from_workbook(wb, source: str = "") -> BookGrid:
     return BookGrid(sheets, names, source)
 
 
-def save_atomic(wb, path: str | os.PathLike) -> None:
+def cached_values(plan: layout.WorkbookPlan) -> dict[str, dict[str, object]]:
+    """Formula cells that also carry a value (a stated or recomputed figure) → that value."""
+    out: dict[str, dict[str, object]] = {}
+    for sheet in plan.sheets:
+        for cp in sheet.cells:
+            if cp.formula and cp.value not in (None, ""):
+                value = cp.value / 100 if cp.number_format.endswith("%") else cp.value
+                out.setdefault(sheet.name, {})[a1(cp.row, cp.col)] = value
+    return out
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML part inside the package."""
+    book = ET.fromstring(zf.read("xl/workbook.xml"))
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+    out = {}
+    for sheet in book.iter(f"{{{_NS_MAIN}}}sheet"):
+        target = targets[sheet.get(f"{{{_NS_REL}}}id")].lstrip("/")
+        out[sheet.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
+    return out
+
+
+def inject_cached(path: Path, cached: dict[str, dict[str, object]]) -> None:
+    """Give formula cells a cached value (``<f>…</f><v>…</v>``) so that value readers see it."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+        infos = {info.filename: info for info in zf.infolist()}
+        where = _sheet_parts(zf)
+    for sheet, cells in cached.items():
+        xml = parts[where[sheet]].decode("utf-8")
+        for coord, value in cells.items():
+            text = format(value, "f") if isinstance(value, Decimal) else str(value)
+            xml = re.sub(rf'(<c r="{coord}"[^>]*>)<f>(.*?)</f><v\s*/>', lambda m: f"{m.group(1)}<f>{m.group(2)}</f>"
+                         f"<v>{text}</v>", xml, count=1)
+        parts[where[sheet]] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(infos[name], data, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def save_atomic(wb, path: str | os.PathLike, cached: dict | None = None) -> None:
     """Save through a temporary file in the same folder, then rename over the target."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +229,8 @@ def save_atomic(wb, path: str | os.PathLike) -> None:
     os.close(fd)
     try:
         wb.save(tmp)
+        if cached:
+            inject_cached(Path(tmp), cached)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
@@ -197,7 +245,7 @@ def _umask() -> int:
 
 
 def write_plan(plan: layout.WorkbookPlan, path: str | os.PathLike) -> None:
-    save_atomic(render(plan), path)
+    save_atomic(render(plan), path, cached_values(plan))
 
 
 __all__ = ["render", "read_grid", "grid_from_workbook", "save_atomic", "write_plan", "set_value", "a1"]

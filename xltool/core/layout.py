@@ -236,17 +236,19 @@ def plan_budget_workbook(book: model.BudgetWorkbook) -> list[SheetPlan]:
     level = 1 if book.level == "本级" else 0
     region = book.region + ("本级" if level else "")
     year = book.year or 2000
-    return [plan_budget_table(spec, book.tables.get(spec.kind), region, year, spec.numbers[level])
+    return [plan_budget_table(spec, book.tables.get(spec.kind), region, year,
+                              (book.tables[spec.kind].number if spec.kind in book.tables and
+                               book.tables[spec.kind].number else spec.numbers[level]))
             for spec in funds.TABLES]
 
 
 def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, region: str, year: int,
                       number: str) -> SheetPlan:
     plan = SheetPlan(spec.sheet, model.BUDGET_TABLES)
-    columns = spec.columns_for(year)
+    columns = (table.columns if table and len(table.columns) == len(spec.columns) else spec.columns_for(year))
     stated = {row.key: row for row in (table.rows + table.right_rows)} if table else {}
     if spec.kind == "balance":
-        return _plan_balance(plan, spec, stated, region, year, number, columns)
+        return _plan_balance(plan, spec, table, stated, region, year, number, columns)
     ncols = 2 + len(columns) + (1 if spec.percent else 0)
     plan.put(1, 1, f"{number}：{table.title if table and table.title else spec.title_for(region, year)}",
              "title", "title", span=ncols)
@@ -267,14 +269,14 @@ def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, re
         for j in range(len(columns)):
             c = 3 + j
             value = row.values[j] if row and j < len(row.values) else None
-            if rs.role == "total":
-                plan.put(r, c, None, "computed", f"{spec.kind}.{rs.key}.{j}",
+            if rs.role == "total":   # the stated figure is kept as the formula's cached value
+                plan.put(r, c, value, "computed", f"{spec.kind}.{rs.key}.{j}",
                          _sum_formula(spec.kind, rs.key, specs, rows_of, col_letter(c)), "#,##0")
             else:
                 plan.put(r, c, _display(value), "input", f"{spec.kind}.{rs.key}.{j}", number_format="#,##0")
         if spec.percent:
             a, b = col_letter(3), col_letter(4)
-            plan.put(r, 5, None, "computed", f"{spec.kind}.{rs.key}.pct",
+            plan.put(r, 5, row.percent if row else None, "computed", f"{spec.kind}.{rs.key}.pct",
                      f'=IF(OR({a}{r}="",{a}{r}=0),"",ROUND(N({b}{r})/{a}{r},4))', "0.00%")
     return plan
 
@@ -287,8 +289,9 @@ def _sum_formula(kind, key, specs, rows_of, letter) -> str:
     return f'=IF(COUNT({cells})=0,"",SUM({cells}))'
 
 
-def _plan_balance(plan, spec, stated, region, year, number, columns) -> SheetPlan:
-    plan.put(1, 1, f"{number}：{spec.title_for(region, year)}", "title", "title", span=8)
+def _plan_balance(plan, spec, table, stated, region, year, number, columns) -> SheetPlan:
+    title = table.title if table and table.title else spec.title_for(region, year)
+    plan.put(1, 1, f"{number}：{title}", "title", "title", span=8)
     plan.put(2, 1, "单位：万元", "unit", span=8)
     plan.put(3, 1, "收 入", "header", span=4)
     plan.put(3, 5, "支 出", "header", span=4)
@@ -314,7 +317,8 @@ def _plan_balance(plan, spec, stated, region, year, number, columns) -> SheetPla
                         cells = ",".join(f"{letter}{x}" for x in funds_rows)
                     else:   # 收入总计 / 支出总计: 合计 + the three lines below it
                         cells = ",".join(f"{letter}{x}" for x in range(r - 4, r))
-                    plan.put(r, c, None, "computed", key, f'=IF(COUNT({cells})=0,"",SUM({cells}))', "#,##0")
+                    value = row.values[j] if row and j < len(row.values) else None
+                    plan.put(r, c, value, "computed", key, f'=IF(COUNT({cells})=0,"",SUM({cells}))', "#,##0")
                 else:
                     value = row.values[j] if row and j < len(row.values) else None
                     plan.put(r, c, _display(value), "input", key, number_format="#,##0")

@@ -355,13 +355,13 @@ def _read_budget_rows(sheet: SheetGrid, kind: str, table: model.BudgetTable, res
             row.values.append(_decimal(sheet, r, c, result, label))
             result.cells[f"{kind}.{key}.{j}"] = (sheet.name, r, c)
         if pct_cols:
-            row.percent = _percent(sheet.get(r, pct_cols[0]))
+            row.percent = stated_percent(sheet.get(r, pct_cols[0]))
             result.cells[f"{kind}.{key}.pct"] = (sheet.name, r, pct_cols[0])
         result.cells[f"{kind}.{key}.label"] = (sheet.name, r, lc)
         table.rows.append(row)
 
 
-def _percent(value):
+def stated_percent(value):
     """A stated percentage as a number of percent: 1.0422 (a % cell) or "104.22%" → 104.22."""
     if value is None or value == "":
         return None

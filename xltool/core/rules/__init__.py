@@ -1,0 +1,50 @@
+"""Checks as rules with codes, one rule per module (``XT101.py`` …).
+
+Each rule module defines ``CODE``, ``NAME``, ``SEVERITY``, ``FORMS`` and
+``check(ctx) -> Iterable[Finding]``; its docstring is its documentation, with
+a bad and a good example. ``RULES`` lists them in code order.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xltool.core.findings import Finding
+from xltool.core.reader import ReadForm
+
+RULE_MODULES = ("XT100", "XT101", "XT102", "XT103", "XT104", "XT110")
+
+
+@dataclass
+class Context:
+    read: ReadForm
+    stated: dict[str, object]                     # field key → the value in that cell as read
+    computed: dict[str, object]                   # field key → xltool's value for a computed cell
+    facts: dict[str, object] = field(default_factory=dict)   # per-form results rules share (calc objects)
+
+    @property
+    def instance(self):
+        return self.read.instance
+
+
+def load_rules():
+    return [importlib.import_module(f"xltool.core.rules.{name}") for name in RULE_MODULES]
+
+
+def run_rules(ctx: Context, rules=None) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in rules or load_rules():
+        if ctx.instance.form in rule.FORMS:
+            for finding in rule.check(ctx):
+                finding.rule = finding.rule or rule.CODE
+                findings.append(finding)
+    return findings
+
+
+def same_at_precision(stated: Decimal, computed: Decimal) -> bool:
+    """Compare a reported figure with ours at the precision it was reported (98 vs 97.73 agree)."""
+    exponent = stated.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    from xltool.core.arith import round_half_up
+    return round_half_up(computed, places) == stated
