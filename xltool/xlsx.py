@@ -264,3 +264,144 @@ def long_table_workbook(frame) -> openpyxl.Workbook:
                 cell.data_type = "s"
     ws.auto_filter.ref = ws.dimensions
     return wb
+
+
+# --- write-back: computed values, marks (fill + note) and the findings sheet ---------------
+
+MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+NOTE_AUTHOR = "xltool"
+FINDINGS_SHEET = "校验结果"
+FINDINGS_HEADER = ("规则", "级别", "位置", "说明", "应为", "实为")
+PERCENT_FORMAT = "0.00%"
+
+
+def is_percent_key(key: str) -> bool:
+    return key.endswith((".pct", ".rate")) or key == "execution_rate"
+
+
+def _meta_sheet(wb):
+    if layout.META_SHEET in wb.sheetnames:
+        return wb[layout.META_SHEET]
+    ws = wb.create_sheet(layout.META_SHEET)
+    ws.sheet_state = "hidden"
+    set_value(ws.cell(1, 1), "key")
+    set_value(ws.cell(1, 2), "value")
+    return ws
+
+
+def clear_marks(wb) -> int:
+    """Remove xltool's fills, notes and findings sheet; the clerk's own fills come back."""
+    meta = _meta_sheet(wb)
+    cleared = 0
+    keep = []
+    for row in meta.iter_rows(min_row=2, values_only=True):
+        if row and row[0] == "mark":
+            sheet, _, coord = str(row[1]).rpartition("!")
+            if sheet in wb.sheetnames:
+                cell = wb[sheet][coord]
+                cell.fill = PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
+                if cell.comment is not None and cell.comment.author == NOTE_AUTHOR:
+                    cell.comment = None
+                cleared += 1
+        elif row and row[0] is not None:
+            keep.append(row[:2])
+    meta.delete_rows(1, meta.max_row)
+    for r, (key, value) in enumerate([("key", "value"), *[k for k in keep if k[0] != "key"]], start=1):
+        set_value(meta.cell(r, 1), key)
+        set_value(meta.cell(r, 2), value)
+    for ws in wb.worksheets:   # notes left by a run whose meta was lost
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == NOTE_AUTHOR:
+                    cell.comment = None
+    if FINDINGS_SHEET in wb.sheetnames:
+        del wb[FINDINGS_SHEET]
+    return cleared
+
+
+def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> dict:
+    """Write recomputed values into computed cells; formula cells keep their formula (value cached)."""
+    cached: dict[str, dict[str, object]] = {}
+    for key, value in computed.items():
+        sheet, r, c = cells[key]
+        cell = wb[sheet].cell(r, c)
+        number = value / 100 if is_percent_key(key) and isinstance(value, Decimal) else value
+        if is_percent_key(key):
+            cell.number_format = PERCENT_FORMAT
+        if cell.data_type == "f":
+            if number is not None:
+                cached.setdefault(sheet, {})[cell.coordinate] = number
+        else:
+            set_value(cell, number)
+    return cached
+
+
+def mark(wb, findings) -> None:
+    """A fill and one note per marked cell (several findings share the note), originals recorded."""
+    from openpyxl.comments import Comment
+
+    meta = _meta_sheet(wb)
+    by_cell: dict[tuple[str, str], list] = {}
+    for finding in findings:
+        if finding.sheet in wb.sheetnames and finding.cell:
+            by_cell.setdefault((finding.sheet, finding.cell), []).append(finding)
+    rank = {"error": 0, "warning": 1, "info": 2}
+    for (sheet, coord), group in by_cell.items():
+        cell = wb[sheet][coord]
+        original = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else ""
+        meta.append(["mark", f"{sheet}!{coord}", original if isinstance(original, str) else ""])
+        worst = min(group, key=lambda f: rank[f.severity]).severity
+        cell.fill = PatternFill("solid", fgColor=MARK_FILLS[worst])
+        text = "\n\n".join(f.note_text() for f in group)
+        comment = Comment(text, NOTE_AUTHOR)
+        comment.width, comment.height = 320, min(60 + 18 * text.count("\n") + len(text) // 2, 400)
+        cell.comment = comment
+
+
+def findings_sheet(wb, findings) -> None:
+    ws = wb.create_sheet(FINDINGS_SHEET)
+    ws.append(list(FINDINGS_HEADER))
+    from xltool.core.findings import SEVERITY_ZH
+    for f in findings:
+        ws.append([f.rule, SEVERITY_ZH[f.severity], f.location, f.message, f.expected, f.found])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    for c, width in enumerate((8, 6, 22, 60, 16, 16), start=1):
+        ws.column_dimensions[col_letter(c)].width = width
+    for cell in ws[1]:
+        cell.font, cell.fill = STYLES["header"][0], FILLS["header"]
+    ws.auto_filter.ref = ws.dimensions
+    ws.freeze_panes = "A2"
+
+
+def write_back(source, target, results) -> None:
+    """Apply evaluations to a workbook file and save it (atomically) at target.
+
+    results: [(cells, computed)] per form, and the resolved findings of the file.
+    """
+    forms, findings = results
+    wb = openpyxl.load_workbook(source)
+    try:
+        clear_marks(wb)
+        cached: dict[str, dict[str, object]] = {}
+        for cells, computed in forms:
+            for sheet, values in write_computed(wb, cells, computed).items():
+                cached.setdefault(sheet, {}).update(values)
+        mark(wb, findings)
+        if findings:
+            findings_sheet(wb, findings)
+        wb.calculation.fullCalcOnLoad = True
+        save_atomic(wb, target, cached)
+    finally:
+        wb.close()
+
+
+def clear_file(source, target) -> int:
+    wb = openpyxl.load_workbook(source)
+    try:
+        n = clear_marks(wb)
+        save_atomic(wb, target)
+        return n
+    finally:
+        wb.close()

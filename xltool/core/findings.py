@@ -18,7 +18,7 @@ class Finding:
     rule: str
     severity: str
     message: str
-    field: str = ""                 # field key of the cell the finding is about ("" = the form as a whole)
+    key: str = ""                   # field key of the cell the finding is about ("" = the form as a whole)
     expected: str = ""
     found: str = ""
     related: list[str] = field(default_factory=list)   # field keys (or resolved sheet!A1) of other cells involved
@@ -28,7 +28,7 @@ class Finding:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data.pop("field")
+        data.pop("key")
         return data
 
     @property

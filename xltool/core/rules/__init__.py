@@ -7,13 +7,14 @@ a bad and a good example. ``RULES`` lists them in code order.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xltool.core.findings import Finding
 from xltool.core.reader import ReadForm
 
-RULE_MODULES = ("XT100", "XT101", "XT102", "XT103", "XT104", "XT110")
+RULE_MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("XT")))
 
 
 @dataclass

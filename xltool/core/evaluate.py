@@ -1,0 +1,44 @@
+"""Recompute and check one form instance: the pure heart of ``recompute`` and ``check``.
+
+``evaluate(read, stated)`` returns the values xltool writes into computed cells
+and the findings of every rule. ``stated`` is what each mapped cell holds now
+(field key → value), so that stated and recomputed figures can be compared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xltool.core import model
+from xltool.core.calc_budget import recompute_budget
+from xltool.core.findings import Finding
+from xltool.core.reader import ReadForm
+from xltool.core.rules import Context, run_rules
+from xltool.core.scoring import DEFAULT_CONFIG, ScoringConfig
+
+
+@dataclass
+class Evaluation:
+    read: ReadForm
+    computed: dict[str, object] = field(default_factory=dict)   # field key → value for a computed cell
+    findings: list[Finding] = field(default_factory=list)
+
+
+def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dict, dict]:
+    """(computed cell values, facts for the rules) for any form family."""
+    if read.form == model.BUDGET_TABLES:
+        calc = recompute_budget(read.instance)
+        return dict(calc.cells), {"budget": calc}
+    from xltool.core.calc_targets import compute_target_form
+    return compute_target_form(read, config)
+
+
+def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = DEFAULT_CONFIG) -> Evaluation:
+    computed, facts = compute(read, config)
+    computed = {key: value for key, value in computed.items() if key in read.cells}
+    ctx = Context(read, stated, computed, {**facts, "config": config})
+    findings = run_rules(ctx)
+    for message, sheet, row, col in read.problems:
+        from xltool.core.cellref import a1
+        from xltool.core.findings import ERROR
+        findings.append(Finding("XT120", ERROR, message, sheet=sheet, cell=a1(row, col)))
+    return Evaluation(read, computed, findings)

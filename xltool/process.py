@@ -1,0 +1,81 @@
+"""Recompute and check whole workbook files (the library behind `recompute`, `check`, `run`)."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xltool import xlsx
+from xltool.core import reader
+from xltool.core.cellref import a1
+from xltool.core.evaluate import Evaluation, evaluate
+from xltool.core.findings import ERROR, SEVERITY_ORDER, Finding
+from xltool.workbooks import XltoolError
+
+
+@dataclass
+class FileResult:
+    path: Path
+    evaluations: list[Evaluation] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+
+def _location(read: reader.ReadForm, key: str) -> tuple[str, str]:
+    if key in read.cells:
+        sheet, r, c = read.cells[key]
+        return sheet, a1(r, c)
+    if "title" in read.cells:
+        sheet, r, c = read.cells["title"]
+        return sheet, a1(r, c)
+    return "", ""
+
+
+def resolve(finding: Finding, read: reader.ReadForm, file: str) -> Finding:
+    finding.file = file
+    if not finding.cell:
+        finding.sheet, finding.cell = _location(read, finding.key)
+    finding.related = ["!".join(_location(read, k)) if k in read.cells else k for k in finding.related]
+    return finding
+
+
+def evaluate_file(path: str | Path) -> FileResult:
+    path = Path(path)
+    try:
+        grid = xlsx.read_grid(path)
+    except Exception as exc:   # any failure to open is the user's file, reported in Chinese
+        raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
+    try:
+        forms = reader.read_book(grid)
+    except reader.ReadError as exc:
+        raise XltoolError(f"{path}：{exc}") from exc
+    result = FileResult(path)
+    for read in forms:
+        stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
+        evaluation = evaluate(read, stated)
+        result.evaluations.append(evaluation)
+        result.findings += [resolve(f, read, path.name) for f in evaluation.findings]
+    result.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.rule))
+    return result
+
+
+def recompute_file(path: str | Path, target: str | Path) -> FileResult:
+    """Recompute one workbook and write the result (values, marks, findings sheet) to target."""
+    result = evaluate_file(path)
+    forms = [(e.read.cells, e.computed) for e in result.evaluations]
+    xlsx.write_back(path, target, (forms, result.findings))
+    return result
+
+
+def recompute_in_place(path: str | Path) -> FileResult:
+    """Keep a backup (FILE.bak.xlsx) and replace the file atomically."""
+    path = Path(path)
+    backup = path.with_name(path.stem + ".bak" + path.suffix)
+    shutil.copy2(path, backup)
+    return recompute_file(path, path)
