@@ -51,9 +51,9 @@ def test_implausible_rates_are_warnings(results):
 
 
 def test_no_false_errors(results):
-    # 全地区 and 本级: the only error is the 大病保险 overrun (XT104); the balance holds, no total or % is wrong.
+    # 全地区 and 本级: the only errors are the 大病保险 overrun (XT104) and the 上年结余 mismatch (XT130); the balance holds, no total or % is wrong.
     for result in results.values():
-        assert {f.rule for f in result.findings if f.severity == "error"} == {"XT104"}
+        assert {f.rule for f in result.findings if f.severity == "error"} == {"XT104", "XT130"}
 
 
 def cell_values(path):
@@ -73,7 +73,7 @@ def test_recompute_writes_back_and_is_idempotent(tmp_path):
     assert read.instance.tables["balance"].row("in.total").values == [1207152, 1268642]
     wb = openpyxl.load_workbook(once)
     assert wb["支出安排"]["C14"].comment.text.startswith("【XT104 错误】")
-    assert wb["校验结果"]["A2"].value == "XT104"
+    assert {"XT104", "XT130"} <= {c.value for c in wb["校验结果"]["A"]}
     # input cells are untouched
     before, after = cell_values(REGION), cell_values(once)
     assert all(after[k] == v for k, v in before.items() if k[0] != "_xltool" and v is not None
@@ -102,3 +102,11 @@ def test_libreoffice_recalculation_agrees_with_xltool(tmp_path):
                 assert Decimal(repr(lo)) == value, key
             n += 1
         assert n > 100
+
+
+def test_carry_over_mismatch(results):
+    (region,) = [f for f in results["region"].findings if f.rule == "XT130"]
+    assert (region.expected, region.found, region.location) == ("1881584", "1844673", "平衡表!D13")
+    assert region.related == ["平衡表!G13"]
+    (benji,) = [f for f in results["benji"].findings if f.rule == "XT130"]
+    assert (benji.expected, benji.found) == ("1289561", "1455189")

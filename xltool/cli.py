@@ -66,6 +66,66 @@ def export(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹")
     console.print(f"已导出 {count} 行 → {output}")
 
 
+def _expand(paths: List[Path]) -> List[Path]:
+    out: List[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+        else:
+            out.append(path)
+    return out
+
+
+@app.command()
+def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
+              outdir: Optional[Path] = typer.Option(None, "-o", "--outdir", help="输出文件夹"),
+              in_place: bool = typer.Option(False, "--in-place", help="直接改写原文件（保留 .bak 备份）")):
+    """重算并写回：计算单元格、标记与批注、“校验结果”工作表。"""
+    from xltool import process, report
+
+    if (outdir is None) == (not in_place):
+        _fail("请指定 -o 输出文件夹，或使用 --in-place（二者择一）")
+    findings, failed = [], 0
+    files = _expand(paths)
+    for path in files:
+        try:
+            result = (process.recompute_in_place(path) if in_place
+                      else process.recompute_file(path, outdir / path.name))
+        except workbooks.XltoolError as exc:
+            err.print(f"[red]错误：[/red]{exc}")
+            failed += 1
+            continue
+        findings += result.findings
+        console.print(f"已重算：{path.name}（错误 {result.errors} 条）")
+    console.print(report.summary_line(len(files), findings))
+    raise typer.Exit(2 if failed else (1 if any(f.severity == "error" for f in findings) else 0))
+
+
+@app.command()
+def check(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
+          fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json")):
+    """只校验，不写文件；有错误时退出码为 1。"""
+    from xltool import process, report
+
+    if fmt not in ("text", "json"):
+        _fail(f"未知输出格式“{fmt}”，可选：text、json")
+    findings, failed = [], 0
+    files = _expand(paths)
+    for path in files:
+        try:
+            findings += process.evaluate_file(path).findings
+        except workbooks.XltoolError as exc:
+            err.print(f"[red]错误：[/red]{exc}")
+            failed += 1
+    if fmt == "json":
+        print(report.findings_json(findings))
+    else:
+        for finding in findings:
+            console.print(report.finding_line(finding), soft_wrap=True)
+        console.print(report.summary_line(len(files), findings))
+    raise typer.Exit(2 if failed else (1 if any(f.severity == "error" for f in findings) else 0))
+
+
 @app.command()
 def run(seeds: Path = typer.Argument(DEFAULT_SEEDS, help="种子文本所在文件夹（默认：随附的 seeds/）"),
         outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出文件夹")):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltool import workbooks
+from xltool.core.findings import Finding
 
 
 @dataclass
@@ -13,11 +14,16 @@ class RunSummary:
     imported: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     forms: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        from xltool.report import summary_line
+
         out = [f"已导入 {len(self.imported)} 个工作簿 → {self.outdir / 'workbooks'}"]
         out += [f"  {form}：{n} 个" for form, n in sorted(self.forms.items())]
         out += [f"提示：{note}" for note in self.notes]
+        out.append(f"已重算并写回 → {self.outdir / 'recomputed'}；校验结果 → {self.outdir / 'findings.csv'}")
+        out.append(summary_line(len(self.imported), self.findings))
         return out
 
 
@@ -34,13 +40,33 @@ def seed_files(seeds: Path) -> list[Path]:
     return files
 
 
+def write_findings_csv(findings: list[Finding], path: Path) -> None:
+    import csv
+
+    from xltool.export import escape_formula
+    from xltool.core.findings import SEVERITY_ZH
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["文件", "规则", "级别", "位置", "说明", "应为", "实为", "相关单元格"])
+        for f in findings:
+            writer.writerow([escape_formula(x) for x in (f.file, f.rule, SEVERITY_ZH[f.severity], f.location,
+                                                          f.message, f.expected, f.found, " ".join(f.related))])
+
+
 def run_seeds(seeds: Path, outdir: Path) -> RunSummary:
+    from xltool import process
+
     summary = RunSummary(outdir)
     for file in seed_files(seeds):
         written, notes = workbooks.import_seed(file, outdir / "workbooks")
         summary.imported += written
         summary.notes += notes
     for path in summary.imported:
-        for read in workbooks.read_workbook(path):
-            summary.forms[read.form] = summary.forms.get(read.form, 0) + 1
+        result = process.recompute_file(path, outdir / "recomputed" / path.name)
+        for evaluation in result.evaluations:
+            summary.forms[evaluation.read.form] = summary.forms.get(evaluation.read.form, 0) + 1
+        summary.findings += result.findings
+    write_findings_csv(summary.findings, outdir / "findings.csv")
     return summary

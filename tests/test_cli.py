@@ -1,0 +1,60 @@
+"""The command line: arguments, output and exit codes (0 fine, 1 errors found, 2 unreadable/misuse)."""
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from conftest import ROOT, SEEDS
+from xltool.cli import app
+
+runner = CliRunner()
+WB = ROOT / "workbooks"
+
+
+def test_template_and_unknown_form(tmp_path):
+    result = runner.invoke(app, ["template", "self-evaluation", "-o", str(tmp_path / "t.xlsx"), "--year", "2025"])
+    assert result.exit_code == 0 and (tmp_path / "t.xlsx").exists()
+    result = runner.invoke(app, ["template", "nonsense", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2 and "未知表单类型" in result.output
+
+
+def test_import_seed(tmp_path):
+    result = runner.invoke(app, ["import", str(next(SEEDS.glob("003_*.txt"))), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert len(list(tmp_path.glob("*.xlsx"))) == 9
+
+
+def test_check_text_and_json_exit_codes():
+    budget = str(next(WB.glob("004_01_*.xlsx")))
+    result = runner.invoke(app, ["check", budget])
+    assert result.exit_code == 1
+    assert "平衡表!D13 [XT130 错误]" in result.output
+    result = runner.invoke(app, ["check", budget, "--format", "json"])
+    data = json.loads(result.output)
+    assert set(data[0]) == {"rule", "severity", "file", "sheet", "cell", "related", "message", "expected", "found"}
+    result = runner.invoke(app, ["check", "/no/such/file.xlsx"])
+    assert result.exit_code == 2 and "无法打开工作簿" in result.output
+    result = runner.invoke(app, ["check", budget, "--format", "xml"])
+    assert result.exit_code == 2
+
+
+def test_recompute_outdir_and_in_place(tmp_path):
+    src = next(WB.glob("004_01_*.xlsx"))
+    before = src.read_bytes()
+    result = runner.invoke(app, ["recompute", str(src), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1 and (tmp_path / "out" / src.name).exists()
+    assert src.read_bytes() == before   # the input is never touched
+    copy = tmp_path / "copy.xlsx"
+    shutil.copy(src, copy)
+    result = runner.invoke(app, ["recompute", str(copy), "--in-place"])
+    assert (tmp_path / "copy.bak.xlsx").read_bytes() == before
+    assert copy.read_bytes() != before
+    result = runner.invoke(app, ["recompute", str(copy)])
+    assert result.exit_code == 2
+
+
+def test_run_main_job_on_bundled_seeds(tmp_path):
+    result = runner.invoke(app, ["run", str(SEEDS), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "recomputed").glob("*.xlsx"))) == 29
+    assert (tmp_path / "findings.csv").read_text(encoding="utf-8-sig").count("XT130") == 2
