@@ -16,8 +16,8 @@ from xltool.core import model
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="xltool：社会保险基金预算绩效表单工具（模板、导入、重算、校验、导出）")
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DEFAULT_SEEDS = Path("seeds")
 

@@ -82,6 +82,7 @@ def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
 def collect(paths) -> list[dict]:
     from xltool import xlsx
     from xltool.core import reader
+    from xltool.safety import UnsafeWorkbook
     from xltool.workbooks import XltoolError
 
     rows = []
@@ -91,6 +92,8 @@ def collect(paths) -> list[dict]:
             forms = reader.read_book(grid)
         except reader.ReadError as exc:
             raise XltoolError(f"{path}：{exc}") from exc
+        except UnsafeWorkbook as exc:
+            raise XltoolError(str(exc)) from exc
         except Exception as exc:
             raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
         values = {s.name: s for s in grid.sheets}

@@ -5,7 +5,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltool import xlsx
+from xltool import safety, xlsx
 from xltool.core import reader
 from xltool.core.cellref import a1
 from xltool.core.evaluate import Evaluation, evaluate
@@ -49,6 +49,8 @@ def evaluate_file(path: str | Path) -> FileResult:
     path = Path(path)
     try:
         grid = xlsx.read_grid(path)
+    except safety.UnsafeWorkbook as exc:
+        raise XltoolError(str(exc)) from exc
     except Exception as exc:   # any failure to open is the user's file, reported in Chinese
         raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
     try:
@@ -69,7 +71,10 @@ def recompute_file(path: str | Path, target: str | Path) -> FileResult:
     """Recompute one workbook and write the result (values, marks, findings sheet) to target."""
     result = evaluate_file(path)
     forms = [(e.read.cells, e.computed) for e in result.evaluations]
-    xlsx.write_back(path, target, (forms, result.findings))
+    try:
+        xlsx.write_back(path, target, (forms, result.findings))
+    except safety.UnsafeWorkbook as exc:
+        raise XltoolError(str(exc)) from exc
     return result
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xltool import xlsx
+from xltool import safety, xlsx
 from xltool.core import layout, model, reader
 from xltool.importers import import_text
 
@@ -56,6 +56,8 @@ def read_workbook(path: str | Path) -> list[reader.ReadForm]:
     path = Path(path)
     try:
         grid = xlsx.read_grid(path)
+    except safety.UnsafeWorkbook as exc:   # already a clear message naming the file
+        raise XltoolError(str(exc)) from exc
     except Exception as exc:   # openpyxl raises many kinds; all mean "not a readable workbook"
         raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
     try:

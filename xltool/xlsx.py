@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from xltool import safety
 from xltool.core import layout
 from xltool.core.cellref import a1, col_letter
 from xltool.core.grid import BookGrid, SheetGrid
@@ -152,6 +153,7 @@ def _write_meta(wb, plan: layout.WorkbookPlan) -> None:
 
 
 def read_grid(path: str | os.PathLike, data_only: bool = True) -> BookGrid:
+    safety.precheck(path)
     wb = openpyxl.load_workbook(path, data_only=data_only)
     try:
         return grid_from_workbook(wb, Path(path).name)
@@ -381,6 +383,11 @@ def write_back(source, target, results) -> None:
     results: [(cells, computed)] per form, and the resolved findings of the file.
     """
     forms, findings = results
+    safety.precheck(source)
+    lost = safety.lossy_parts(source)
+    if lost:
+        raise safety.UnsafeWorkbook(f"{source}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
+                                    "（可使用 check 只校验，或去除后再重算）")
     wb = openpyxl.load_workbook(source)
     try:
         clear_marks(wb)

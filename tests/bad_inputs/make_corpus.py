@@ -1,0 +1,81 @@
+"""Generate the bad-input corpus (no binary blobs in git): `python tests/bad_inputs/make_corpus.py DIR`.
+
+Each case is (file name, expected fragment of the Chinese error message).
+"""
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+GOOD_PARTS = None
+
+
+def _minimal_xlsx(sheet_xml: str | None = None) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "随便写点什么"
+    buf = io.BytesIO()
+    wb.save(buf)
+    if sheet_xml is None:
+        return buf.getvalue()
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(name, sheet_xml if name == "xl/worksheets/sheet1.xml" else src.read(name))
+    return out.getvalue()
+
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>"""
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>&d;</t></is></c></row></sheetData></worksheet>"""
+
+
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        chunk = b"<row/>" * (1 << 20)              # 6 MB of the same bytes, compresses ~1000×
+        with z.open("xl/worksheets/sheet1.xml", "w") as fh:
+            for _ in range(50):                      # 300 MB uncompressed, a few hundred KB stored
+                fh.write(chunk)
+    return out.getvalue()
+
+
+def _ole(extra: bytes = b"") -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + extra + b"\x00" * 512
+
+
+CASES = {
+    "empty.xlsx": (lambda: b"", "文件为空"),
+    "truncated.xlsx": (lambda: _minimal_xlsx()[:700], "文件已损坏或不是 xlsx 工作簿"),
+    "not_a_zip.xlsx": (lambda: "这不是表格".encode("utf-8") * 50, "文件已损坏或不是 xlsx 工作簿"),
+    "legacy_renamed.xlsx": (lambda: _ole(b"Workbook"), "旧版 .xls 格式"),
+    "password.xlsx": (lambda: _ole("EncryptedPackage".encode("utf-16-le")), "设有打开密码"),
+    "unknown_form.xlsx": (lambda: _minimal_xlsx(), "无法识别表单类型"),
+    "zip_bomb.xlsx": (_zip_bomb, "疑为压缩炸弹"),
+    "xxe.xlsx": (lambda: _minimal_xlsx(XXE), "无法打开工作簿"),
+    "entity_expansion.xlsx": (lambda: _minimal_xlsx(BILLION_LAUGHS), "无法打开工作簿"),
+}
+
+
+def make(folder: Path) -> dict[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (build, _) in CASES.items():
+        (folder / name).write_bytes(build())
+    return {name: message for name, (_, message) in CASES.items()}
+
+
+if __name__ == "__main__":
+    make(Path(sys.argv[1] if len(sys.argv) > 1 else "bad_inputs"))

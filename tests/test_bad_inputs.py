@@ -1,0 +1,46 @@
+"""Bad and hostile inputs: a clear Chinese error naming the file, exit 2, and the input unchanged."""
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
+import make_corpus  # noqa: E402
+
+from xltool.cli import app  # noqa: E402
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    return folder, make_corpus.make(folder)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("name", list(make_corpus.CASES))
+@pytest.mark.parametrize("command", ["check", "recompute", "export"])
+def test_bad_input_gets_clear_error_and_stays_unchanged(corpus, name, command, tmp_path):
+    folder, messages = corpus
+    path = folder / name
+    before = digest(path)
+    args = {"check": ["check", str(path)], "recompute": ["recompute", str(path), "-o", str(tmp_path)],
+            "export": ["export", str(path), "-o", str(tmp_path / "x.csv")]}[command]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert messages[name] in result.output and name in result.output
+    assert "Traceback" not in result.output
+    assert digest(path) == before
+    assert not list(tmp_path.glob("*.xlsx"))   # nothing half-written
+
+
+def test_xxe_never_reads_the_entity(corpus):
+    folder, _ = corpus
+    result = runner.invoke(app, ["check", str(folder / "xxe.xlsx")])
+    assert "root:" not in result.output
