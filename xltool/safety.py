@@ -19,7 +19,7 @@ MAX_SHEET_UNCOMPRESSED = 64 * 1024 * 1024     # bytes, one worksheet part (~ a m
 MAX_RATIO = 200                               # uncompressed / compressed, per part larger than 1 MB
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-LOSSY_PARTS = (("xl/media/", "图片"), ("xl/charts/", "图表"), ("xl/drawings/", "图形或图片"),
+LOSSY_PARTS = (("xl/media/", "图片"), ("xl/charts/", "图表"), ("xl/drawings/drawing", "图形或图片"),
                ("xl/vbaProject.bin", "宏（VBA）"), ("xl/embeddings/", "嵌入对象"), ("xl/pivotTables/", "数据透视表"))
 
 

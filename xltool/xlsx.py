@@ -300,10 +300,12 @@ def clear_marks(wb) -> int:
         if row and row[0] == "mark":
             sheet, _, coord = str(row[1]).rpartition("!")
             if sheet in wb.sheetnames:
+                from openpyxl.comments import Comment
+
                 cell = wb[sheet][coord]
                 cell.fill = PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
-                if cell.comment is not None and cell.comment.author == NOTE_AUTHOR:
-                    cell.comment = None
+                original = row[3] if len(row) > 3 else None
+                cell.comment = Comment(original, row[4] or "") if original else None
                 cleared += 1
         elif row and row[0] is not None:
             keep.append(row[:2])
@@ -351,10 +353,14 @@ def mark(wb, findings) -> None:
     for (sheet, coord), group in by_cell.items():
         cell = wb[sheet][coord]
         original = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else ""
-        meta.append(["mark", f"{sheet}!{coord}", original if isinstance(original, str) else ""])
+        clerk = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+        meta.append(["mark", f"{sheet}!{coord}", original if isinstance(original, str) else "",
+                     clerk.text if clerk else None, clerk.author if clerk else None])
         worst = min(group, key=lambda f: rank[f.severity]).severity
         cell.fill = PatternFill("solid", fgColor=MARK_FILLS[worst])
         text = "\n\n".join(f.note_text() for f in group)
+        if clerk:   # the clerk's note stays on top; it comes back alone when marks are cleared
+            text = f"{clerk.text}\n\n—— xltool ——\n{text}"
         comment = Comment(text, NOTE_AUTHOR)
         comment.width, comment.height = 320, min(60 + 18 * text.count("\n") + len(text) // 2, 400)
         cell.comment = comment

@@ -347,8 +347,9 @@ def _read_budget_rows(sheet: SheetGrid, kind: str, table: model.BudgetTable, res
             continue
         lc = label_col if sheet.text(r, label_col) else label_col + 1
         key, fund_key = budget_row_key(kind, label, fund_key)
-        if key is None:
-            result.problems.append((f"无法识别的行“{label}”", sheet.name, r, lc))
+        if key is None:   # a note or signature line (经办人、填报日期…) is not a row; figures there are
+            if any(sheet.get(r, c) not in (None, "") for c in amount_cols):
+                result.problems.append((f"无法识别的行“{label}”，其数字未计入", sheet.name, r, lc))
             continue
         row = model.BudgetRow(key, label)
         for j, c in enumerate(amount_cols):
