@@ -25,19 +25,19 @@ def available() -> bool:
     return SOFFICE is not None
 
 
-def recalc(paths: list[Path], outdir: Path, timeout: int = 300) -> list[Path]:
-    """Open each workbook in LibreOffice, recalculate, save as .xlsx into outdir."""
+def recalc(paths: list[Path], outdir: Path, timeout: int = 300, to: str = "xlsx:Calc MS Excel 2007 XML") -> list[Path]:
+    """Open each workbook in LibreOffice, recalculate, save (as .xlsx by default) into outdir."""
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xltool-lo-") as profile:
         user = Path(profile) / "user"
         user.mkdir(parents=True)
         (user / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
         cmd = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), *map(str, paths)]
+               "--convert-to", to, "--outdir", str(outdir), *map(str, paths)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"LibreOffice failed: {proc.stderr or proc.stdout}")
-    out = [outdir / (Path(p).stem + ".xlsx") for p in paths]
+    out = [outdir / (Path(p).stem + "." + to.split(":")[0]) for p in paths]
     missing = [p for p in out if not p.exists()]
     if missing:
         raise RuntimeError(f"LibreOffice wrote no output for {missing}: {proc.stdout} {proc.stderr}")

@@ -127,6 +127,36 @@ def check(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
 
 
 @app.command()
+def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件夹）"),
+            outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（镜像输入的目录结构）"),
+            jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="并行进程数（默认：CPU 核数）"),
+            check_only: bool = typer.Option(False, "--check-only", help="只校验，不写回工作簿")):
+    """批量处理整个文件夹：识别表单、重算写回（或只校验），并生成汇总工作簿。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from xltool import convert as bulk
+
+    if not src.is_dir():
+        _fail(f"{src}：不是文件夹")
+    if outdir.resolve() == src.resolve():
+        _fail("输出文件夹不能与输入文件夹相同（xltool 从不改写输入文件）")
+    total = len(bulk.walk(src))
+    columns = (TextColumn("[bold]处理中"), BarColumn(), MofNCompleteColumn(), TextColumn("剩余"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("convert", total=total)
+        summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only,
+                               on_progress=lambda row: progress.advance(task))
+    for row in summary.rows:
+        if row.status == "失败":
+            err.print(f"[red]失败：[/red]{row.reason}")
+    errors = sum(r.errors for r in summary.rows)
+    console.print(f"共 {total} 个文件：成功 {total - summary.failed} 个，失败 {summary.failed} 个，"
+                  f"错误 {errors} 条；汇总 → {summary.summary_path}")
+    raise typer.Exit(2 if summary.failed else (1 if errors else 0))
+
+
+@app.command()
 def run(seeds: Path = typer.Argument(DEFAULT_SEEDS, help="种子文本所在文件夹（默认：随附的 seeds/）"),
         outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出文件夹")):
     """主流程：导入全部种子 → 重算 → 校验，结果写入输出文件夹。"""

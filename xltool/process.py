@@ -53,6 +53,12 @@ def evaluate_file(path: str | Path) -> FileResult:
         raise XltoolError(str(exc)) from exc
     except Exception as exc:   # any failure to open is the user's file, reported in Chinese
         raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
+    return evaluate_grid(grid, path)
+
+
+def evaluate_grid(grid, path: Path) -> FileResult:
+    """Evaluate a workbook already read into a BookGrid (by any adapter)."""
+    path = Path(path)
     try:
         forms = reader.read_book(grid)
     except reader.ReadError as exc:

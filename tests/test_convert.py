@@ -1,0 +1,60 @@
+"""Bulk conversion of a folder: good, bad (corrupt, wrong form, password-protected) and legacy .xls files."""
+import shutil
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+import libreoffice
+from conftest import ROOT
+from xltool.cli import app
+
+sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
+import make_corpus  # noqa: E402
+
+WB = ROOT / "workbooks"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("in")
+    (root / "县甲").mkdir()
+    shutil.copy(next(WB.glob("004_01_*.xlsx")), root / "县甲" / "附表.xlsx")
+    shutil.copy(next(WB.glob("003_02_*.xlsx")), root / "项目2.xlsx")
+    bad = tmp_path_factory.mktemp("bad")
+    make_corpus.make(bad)
+    for name in ("truncated.xlsx", "unknown_form.xlsx", "password.xlsx"):
+        shutil.copy(bad / name, root / name)
+    if libreoffice.available():
+        libreoffice.recalc([next(WB.glob("003_01_*.xlsx"))], root / "旧版", to="xls")
+    return root
+
+
+def summary_rows(path):
+    ws = openpyxl.load_workbook(path)["文件汇总"]
+    return {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+
+
+@pytest.mark.parametrize("extra", [[], ["--check-only"], ["--jobs", "1"]])
+def test_convert_folder(folder, tmp_path, extra):
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(app, ["convert", str(folder), "-o", str(tmp_path), *extra])
+    assert result.exit_code == 2, result.output          # some inputs could not be read
+    rows = summary_rows(tmp_path / "汇总.xlsx")
+    assert rows["县甲/附表.xlsx"][1] == "预算附表" and rows["县甲/附表.xlsx"][3] == "有错误"
+    assert rows["项目2.xlsx"][1] == "项目支出绩效目标表"
+    assert rows["truncated.xlsx"][3] == "失败" and "文件已损坏" in rows["truncated.xlsx"][7]
+    assert rows["unknown_form.xlsx"][3] == "失败" and "无法识别表单类型" in rows["unknown_form.xlsx"][7]
+    assert rows["password.xlsx"][3] == "失败" and "密码" in rows["password.xlsx"][7]
+    if libreoffice.available():
+        legacy = rows["旧版/003_01_" + next(WB.glob("003_01_*.xlsx")).name[7:-5] + ".xls"]
+        assert legacy[1] == "项目支出绩效目标表" and legacy[3] != "失败"
+    if "--check-only" not in extra:
+        assert (tmp_path / "县甲" / "附表.xlsx").exists()
+        if libreoffice.available():
+            assert list((tmp_path / "旧版").glob("*.xlsx"))
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
+    assert wb["全部问题"].auto_filter.ref and wb["按规则统计"]._charts
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before   # inputs untouched
