@@ -157,6 +157,34 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
 
 
 @app.command()
+def rollover(paths: List[Path] = typer.Argument(..., help="本年工作簿或文件夹（可同时给出自评表，用于上年完成值）"),
+             to_year: int = typer.Option(..., "--to-year", help="新年度，如 2025"),
+             outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹")):
+    """生成下年空白表：年度前移，本年预算数转入上年栏，年末结余转入上年结余收入。"""
+    from xltool.yearcycle import rollover_paths
+
+    rows = rollover_paths(paths, to_year, outdir)
+    _report_rows(rows, outdir)
+
+
+@app.command("self-evaluation")
+def self_evaluation(paths: List[Path] = typer.Argument(..., help="本年项目/基金支出绩效目标表或文件夹"),
+                    outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹")):
+    """年终：由本年目标表生成支出绩效自评表（指标、方向、分值带入，实际完成值待填）。"""
+    from xltool.yearcycle import self_evaluation_paths
+
+    _report_rows(self_evaluation_paths(paths, outdir), outdir)
+
+
+def _report_rows(rows, outdir: Path):
+    failed = [r for r in rows if r.status == "失败"]
+    for row in failed:
+        err.print(f"[red]失败：[/red]{row.reason}")
+    console.print(f"已生成 {len(rows) - len(failed)} 个工作簿，失败 {len(failed)} 个 → {outdir}（汇总.xlsx）")
+    raise typer.Exit(2 if failed else 0)
+
+
+@app.command()
 def run(seeds: Path = typer.Argument(DEFAULT_SEEDS, help="种子文本所在文件夹（默认：随附的 seeds/）"),
         outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出文件夹")):
     """主流程：导入全部种子 → 重算 → 校验，结果写入输出文件夹。"""

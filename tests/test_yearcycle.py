@@ -1,0 +1,70 @@
+"""The year's cycle: rollover to next year, and self-evaluations started from target forms."""
+from decimal import Decimal
+
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from xltool import process, workbooks
+from xltool.cli import app
+from xltool.core import funds, layout, model, reader, rollover
+from xltool.core.evaluate import evaluate
+
+WB = ROOT / "workbooks"
+
+
+def test_roll_seed_004_to_2024(tmp_path):
+    src = next(WB.glob("004_01_*.xlsx"))
+    result = CliRunner().invoke(app, ["rollover", str(src), "--to-year", "2024", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (read,) = workbooks.read_workbook(tmp_path / src.name)
+    book = read.instance
+    assert book.year == 2024 and "2024年" in book.tables["income_plan"].title + " ".join(book.tables["income_plan"].columns)
+    balance = book.tables["balance"]
+    # the 上年 column is the 2023 预算数 (seed 004 表一, 2023 column)
+    assert balance.row("in.employee_medical").values == [Decimal(291228), None]
+    assert balance.row("out.resident_medical").values == [Decimal(440913), None]
+    assert balance.row("in.carry_over").values[1] == Decimal(1961845)     # = 2023 年末结余
+    assert book.tables["income_plan"].row("resident_pension").values == [Decimal(112832), None]
+    # every 2024 input cell is empty (except the carried 上年结余收入)
+    for kind, table in book.tables.items():
+        for row in table.rows + table.right_rows:
+            if kind in ("balance", "income_plan", "expenditure_plan", "surplus_plan") and row.key != "in.carry_over":
+                spec = {s.key: s for s in funds.row_specs(kind)}[row.key]
+                if spec.role != "total":
+                    assert row.values[1] is None, (kind, row.key)
+
+
+def test_roll_project_targets_fill_last_year_and_keep_weights(tmp_path):
+    for src in sorted(WB.glob("003_*.xlsx")):
+        (read,) = workbooks.read_workbook(src)
+        new = rollover.roll(read.instance, 2024)
+        assert new.year == 2024 and new.total is None
+        assert sum(i.weight for i in new.indicators) == 90
+        assert all(i.last_year == old.target for i, old in zip(new.indicators, read.instance.indicators))
+        assert [(i.scoring_rule, i.basis, i.evidence) for i in new.indicators] == \
+               [(i.scoring_rule, i.basis, i.evidence) for i in read.instance.indicators]
+
+
+def test_self_evaluation_started_from_project_scores_100_when_targets_met(tmp_path):
+    result = CliRunner().invoke(app, ["self-evaluation", str(WB), "-o", str(tmp_path)])
+    starts = sorted(tmp_path.glob("003_*自评表.xlsx"))
+    assert len(starts) == 9, result.output
+    for path in starts:
+        (read,) = workbooks.read_workbook(path)
+        evaluation = read.instance
+        assert evaluation.form == model.SELF_EVALUATION
+        assert sum(i.weight for i in evaluation.indicators) + evaluation.execution_weight == 100
+        assert all(not i.actual for i in evaluation.indicators)
+        # the clerk types actuals equal to the targets and the budget fully executed
+        evaluation.executed = evaluation.budget
+        for indicator in evaluation.indicators:
+            indicator.actual = indicator.target if any(ch.isdigit() for ch in indicator.target) else "达成年度指标"
+        filled = tmp_path / "filled.xlsx"
+        from xltool import xlsx
+        xlsx.write_plan(layout.plan_workbook(evaluation), filled)
+        (read,) = workbooks.read_workbook(filled)
+        grid = xlsx.read_grid(filled)
+        stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
+        computed = evaluate(read, stated).computed
+        assert computed["total_score"] == Decimal(100), path.name
+        assert computed["grade"] == "优"
