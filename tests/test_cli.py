@@ -33,7 +33,7 @@ def test_check_text_and_json_exit_codes():
     data = json.loads(result.output)
     assert set(data[0]) == {"rule", "severity", "file", "sheet", "cell", "related", "message", "expected", "found"}
     result = runner.invoke(app, ["check", "/no/such/file.xlsx"])
-    assert result.exit_code == 2 and "无法打开工作簿" in result.output
+    assert result.exit_code == 2 and "无法读取文件" in result.output
     result = runner.invoke(app, ["check", budget, "--format", "xml"])
     assert result.exit_code == 2
 
@@ -57,4 +57,6 @@ def test_run_main_job_on_bundled_seeds(tmp_path):
     result = runner.invoke(app, ["run", str(SEEDS), "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "recomputed").glob("*.xlsx"))) == 29
-    assert (tmp_path / "findings.csv").read_text(encoding="utf-8-sig").count("XT130") == 2
+    import csv
+    rows = list(csv.DictReader((tmp_path / "findings.csv").open(encoding="utf-8-sig")))
+    assert sum(row["规则"] == "XT130" for row in rows) == 2

@@ -1,0 +1,161 @@
+"""Recomputation for the target and evaluation forms (F1–F4).
+
+``compute_target_form(read, config)`` returns (computed cell values keyed by field key,
+facts for the rules). Computed keys:
+
+- F3 自评表: ``execution_rate`` (percent, half-up 2 dp; None when 预算数 blank/0),
+  ``execution_score`` (分值 × 执行数/预算数, capped at the 分值), per indicator
+  ``ind.{i}.judgement`` (达标 / 未达标 / 需人工判断), ``ind.{i}.rate`` (completion rate,
+  percent), ``ind.{i}.score`` (only with a 分值), ``total_score`` and ``grade`` (only when
+  some indicator carries a 分值 and every weighted indicator could be scored).
+- F4 项目目标表: ``weight_sum``.
+- F1 区域目标表: ``ind.{i}.measured`` (``"79.58%"``) and ``ind.{i}.judgement`` for the
+  derivable fund shares (see ``calc_regional``).
+- F2: nothing.
+
+Facts (all forms): ``blank`` (a wholly blank form), ``indicators`` (one IndicatorCalc per
+row: parsed target/actual, direction, judgement, rate, score); F3 ``execution_rate`` and
+``weighted``; F4 ``costs`` (``calc_cost.CostCheck``); F1 ``derived`` (``calc_regional.Derived``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from xltool.core import model
+from xltool.core.arith import percent, round_half_up
+from xltool.core.calc_cost import check_costs
+from xltool.core.calc_regional import derive_regional
+from xltool.core.calc_score import judge, score_indicator
+from xltool.core.values import Value, completion_rate, infer_direction, parse_value
+
+# Header fields that a fresh template already carries (not typed by the clerk).
+_PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators"}
+
+
+def is_blank_form(instance) -> bool:
+    """True for a wholly blank form: a fresh template, or one whose inputs were all cleared."""
+    if instance.form == model.BUDGET_TABLES:
+        return all(v is None for table in instance.tables.values()
+                   for row in (*table.rows, *table.right_rows) for v in row.values)
+    for f in fields(instance):
+        if f.name not in _PRESET_FIELDS and getattr(instance, f.name) not in (None, ""):
+            return False
+    return all(ind.is_blank() for ind in instance.indicators)
+
+
+@dataclass
+class IndicatorCalc:
+    index: int
+    target: Value
+    actual: Value | None          # None on forms without 实际完成值
+    last_year: Value | None
+    direction: str
+    judgement: str | None = None
+    rate: Decimal | None = None
+    score: Decimal | None = None
+
+    @property
+    def values(self) -> tuple[Value, Value | None]:
+        return self.target, self.actual
+
+
+def indicator_name(ind) -> str:
+    return re.sub(r"\s+", "", f"{ind.level1}{ind.level2}{ind.level3}")
+
+
+def direction_of(ind, target: Value) -> str:
+    if ind.direction in model.DIRECTIONS:
+        return ind.direction
+    return infer_direction(indicator_name(ind), target)
+
+
+def parse_indicators(instance) -> list[IndicatorCalc]:
+    out = []
+    has_actual = instance.form == model.SELF_EVALUATION
+    for i, ind in enumerate(instance.indicators):
+        target = parse_value(ind.target)
+        out.append(IndicatorCalc(i, target, parse_value(ind.actual) if has_actual else None,
+                                 parse_value(ind.last_year) if ind.last_year else None,
+                                 direction_of(ind, target)))
+    return out
+
+
+def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, object]]:
+    instance = read.instance
+    facts: dict[str, object] = {"blank": is_blank_form(instance)}
+    if instance.form == model.BUDGET_TABLES:
+        return {}, facts
+    calcs = parse_indicators(instance)
+    facts["indicators"] = calcs
+    if facts["blank"]:
+        return {}, facts
+    computed: dict[str, object] = {}
+    if instance.form == model.SELF_EVALUATION:
+        _self_evaluation(instance, calcs, config, computed, facts)
+    elif instance.form == model.PROJECT_TARGET:
+        weights = [ind.weight for ind in instance.indicators if ind.weight is not None]
+        computed["weight_sum"] = sum(weights, Decimal(0)) if weights else None
+        facts["costs"] = check_costs(instance, [c.values for c in calcs])
+    elif instance.form == model.REGIONAL_TARGET:
+        derived = derive_regional(instance, [c.values for c in calcs])
+        facts["derived"] = derived
+        for d in derived:
+            computed[f"ind.{d.index}.measured"] = d.text
+            computed[f"ind.{d.index}.judgement"] = d.judgement
+            calcs[d.index].judgement = d.judgement
+    return computed, facts
+
+
+def execution_rate(budget: Decimal | None, executed: Decimal | None) -> Decimal | None:
+    if budget is None or budget == 0 or executed is None:
+        return None
+    return percent(executed, budget)
+
+
+def _self_evaluation(instance, calcs, config, computed, facts) -> None:
+    budget, executed = instance.budget, instance.executed
+    rate = execution_rate(budget, executed)
+    weight = instance.execution_weight if instance.execution_weight is not None else config.execution_weight
+    exec_score = None
+    if rate is not None:
+        exec_score = round_half_up(min(weight, weight * executed / budget))
+    computed["execution_rate"] = rate
+    computed["execution_score"] = exec_score
+    facts["execution_rate"] = rate
+    weighted = any(ind.weight is not None for ind in instance.indicators)
+    facts["weighted"] = weighted
+    scores: list[Decimal | None] = []
+    for calc, ind in zip(calcs, instance.indicators):
+        calc.judgement = judge(calc.target, calc.actual, calc.direction, config)
+        calc.rate = completion_rate(calc.target, calc.actual, calc.direction) if calc.actual else None
+        computed[f"ind.{calc.index}.judgement"] = calc.judgement
+        computed[f"ind.{calc.index}.rate"] = calc.rate
+        if ind.weight is None:
+            continue
+        calc.score = score_indicator(ind.weight, calc.target, calc.actual, calc.direction, ind.scoring_rule,
+                                     config, ind.score)
+        if calc.score is None and ind.score is not None and 0 <= ind.score <= ind.weight:
+            calc.score = ind.score          # judged by hand: the clerk's score stands
+        computed[f"ind.{calc.index}.score"] = calc.score
+        scores.append(calc.score)
+    total = None
+    if weighted and exec_score is not None and all(s is not None for s in scores):
+        total = exec_score + sum(scores, Decimal(0))
+    computed["total_score"] = total
+    computed["grade"] = config.grade(total) if total is not None else None
+    facts["total_score"] = total
+
+
+def label_of(ind) -> str:
+    """How a rule names an indicator in a message: its 三级 name, else 二级."""
+    return (ind.level3 or ind.level2 or ind.level1 or "（未命名指标）").strip()
+
+
+def target_facts(ctx) -> list[IndicatorCalc] | None:
+    """The parsed indicators of a non-blank target form, or None (blank form / 附表)."""
+    facts = ctx.facts
+    if facts.get("blank") or "indicators" not in facts:
+        return None
+    return facts["indicators"]
