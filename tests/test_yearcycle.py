@@ -68,3 +68,14 @@ def test_self_evaluation_started_from_project_scores_100_when_targets_met(tmp_pa
         computed = evaluate(read, stated).computed
         assert computed["total_score"] == Decimal(100), path.name
         assert computed["grade"] == "优"
+
+
+def test_rolled_and_started_forms_raise_no_false_errors(tmp_path):
+    sources = [*sorted(WB.glob("003_*.xlsx")), *sorted(WB.glob("000_*.xlsx")), *sorted(WB.glob("001_*.xlsx"))]
+    CliRunner().invoke(app, ["rollover", *map(str, sources), "--to-year", "2024", "-o", str(tmp_path / "roll")])
+    CliRunner().invoke(app, ["self-evaluation", *map(str, sources), "-o", str(tmp_path / "start")])
+    for path in [*(tmp_path / "roll").glob("0*.xlsx"), *(tmp_path / "start").glob("0*.xlsx")]:
+        result = process.evaluate_file(path)
+        errors = {f.rule for f in result.findings if f.severity == "error"}
+        # the only error carried over is seed 003 project 2's genuinely missing 三级指标 name
+        assert errors <= {"XT108"}, (path.name, [f.message for f in result.findings if f.severity == "error"])

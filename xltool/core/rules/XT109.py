@@ -12,7 +12,7 @@ Good: every required field filled.
 """
 from xltool.core import layout
 from xltool.core.calc_targets import label_of, target_facts
-from xltool.core.findings import ERROR, Finding
+from xltool.core.findings import ERROR, INFO, Finding
 from xltool.core.model import FUND_EXPENDITURE_TARGET, PROJECT_TARGET, REGIONAL_TARGET, SELF_EVALUATION
 
 CODE, NAME, SEVERITY = "XT109", "漏填", ERROR
@@ -29,10 +29,29 @@ def _labels(form: str) -> dict[str, str]:
     return {key: label.replace("其中：{fund_label}", "其中") for pairs in layout.HEADERS[form] for label, key in pairs}
 
 
+def awaiting_input(inst) -> bool:
+    """A form carried over (rollover) or just started (self-evaluation) whose figures for the
+    year have not been typed yet: no amounts and, on a 自评表, no 执行数 and no actual."""
+    carried = any(ind.target.strip() for ind in inst.indicators) and all(
+        getattr(inst, key) not in (None, "") for key in REQUIRED[inst.form] if key in ("unit", "project", "fund"))
+    if not carried:
+        return False
+    if inst.form == SELF_EVALUATION:
+        return inst.executed is None and not any(ind.actual.strip() for ind in inst.indicators)
+    if inst.form == REGIONAL_TARGET:
+        return inst.income_yi is None and inst.expenditure_yi is None
+    amounts = ("total", "fund_amount", "other_amount") if inst.form == FUND_EXPENDITURE_TARGET else ("total", "fiscal", "other")
+    return all(getattr(inst, name) is None for name in amounts)
+
+
 def check(ctx):
     if target_facts(ctx) is None:
         return
     inst = ctx.instance
+    if awaiting_input(inst):
+        yield Finding(CODE, INFO, "待填写：本表的本年金额或实际完成值尚未填写（新年度或新建的表单），填写后再次校验",
+                      "total" if inst.form != SELF_EVALUATION else "executed", "", "")
+        return
     labels = _labels(inst.form)
     for key in REQUIRED[inst.form]:
         if getattr(inst, key) not in (None, ""):
