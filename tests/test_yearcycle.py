@@ -71,7 +71,8 @@ def test_self_evaluation_started_from_project_scores_100_when_targets_met(tmp_pa
 
 
 def test_rolled_and_started_forms_raise_no_false_errors(tmp_path):
-    sources = [*sorted(WB.glob("003_*.xlsx")), *sorted(WB.glob("000_*.xlsx")), *sorted(WB.glob("001_*.xlsx"))]
+    sources = [*sorted(WB.glob("003_*.xlsx")), *sorted(WB.glob("000_*.xlsx")), *sorted(WB.glob("001_*.xlsx")),
+               *sorted(WB.glob("004_*.xlsx"))]
     CliRunner().invoke(app, ["rollover", *map(str, sources), "--to-year", "2024", "-o", str(tmp_path / "roll")])
     CliRunner().invoke(app, ["self-evaluation", *map(str, sources), "-o", str(tmp_path / "start")])
     for path in [*(tmp_path / "roll").glob("0*.xlsx"), *(tmp_path / "start").glob("0*.xlsx")]:

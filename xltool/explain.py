@@ -1,0 +1,112 @@
+"""预算说明 (F6): render the narrative of a region's (and its 本级's) 附表 as Markdown and HTML.
+
+``explain(region_path, benji_path=None, out_path=None)`` reads the 附表 workbooks,
+prepares the figures (``core.explain_data``) and renders ``templates/explain.md.j2``
+(and ``templates/explain.html.j2``, same sentences) with jinja2, StrictUndefined.
+Every number in the text is a table cell. The library prints nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+
+from xltool.core.explain_data import explain_data, ordinal
+from xltool.workbooks import XltoolError
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+MD_TEMPLATE = "explain.md.j2"
+HTML_TEMPLATE = "explain.html.j2"
+
+
+@dataclass
+class ExplainResult:
+    markdown: str
+    html: str
+    data: dict
+    paths: list[Path] = field(default_factory=list)   # files written
+    notes: list[str] = field(default_factory=list)    # decisions taken (Chinese), e.g. funds listed with zeros
+
+
+def num(value) -> str:
+    """A 万元 figure as the narrative prints it: 112832, 0, 1234.5 (no separators, no exponent)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TypeError(f"不是金额：{value!r}")
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return format(value.quantize(Decimal(1)), "f")
+    return format(value.normalize(), "f")
+
+
+def environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), undefined=jinja2.StrictUndefined,
+                             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
+                                                                 default_for_string=False),
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["num"] = num
+    env.filters["ordinal"] = ordinal
+    return env
+
+
+def render(data: dict, template_dir: Path = TEMPLATE_DIR) -> tuple[str, str]:
+    """(markdown, html) for prepared data."""
+    env = environment(template_dir)
+    try:
+        markdown = env.get_template(MD_TEMPLATE).render(**data)
+        html = env.get_template(HTML_TEMPLATE).render(**data)
+    except jinja2.TemplateNotFound as exc:
+        raise XltoolError(f"找不到预算说明模板 {exc.name}（应在 {template_dir}）") from exc
+    return _tidy(markdown), html
+
+
+def _tidy(text: str) -> str:
+    """At most one blank line between blocks, one newline at the end."""
+    lines = text.splitlines()
+    out: list[str] = []
+    for line in lines:
+        if not line.strip() and (not out or not out[-1].strip()):
+            continue
+        out.append(line.rstrip())
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def explain(region_path: str | Path, benji_path: str | Path | None = None, out_path: str | Path | None = None,
+            *, html: bool = True) -> ExplainResult:
+    """Render the 预算说明 of the 全地区 附表 at ``region_path`` (and the 本级 附表 at ``benji_path``).
+
+    With ``out_path`` the Markdown is written there (suffix .md) and, unless ``html=False``,
+    the HTML next to it (same name, suffix .html). Returns the texts, the data and the notes.
+    """
+    from xltool.derive import read_budget   # the file-level reader of 附表 workbooks
+
+    region = read_budget(region_path).instance
+    benji = read_budget(benji_path).instance if benji_path is not None else None
+    if benji is not None and region.level == "本级" and benji.level != "本级":
+        raise XltoolError(f"{region_path} 是本级附表、{benji_path} 是全地区附表：请先给全地区，再给本级")
+    if region.year is None:
+        raise XltoolError(f"{region_path}：无法确定预算年度（标题或表头中应有“2023年预算数”之类）")
+    data = explain_data(region, benji)
+    markdown, page = render(data)
+    result = ExplainResult(markdown, page, data, notes=list(data["notes"]))
+    if out_path is not None:
+        md_path = Path(out_path)
+        if md_path.suffix.lower() != ".md":
+            md_path = md_path.with_suffix(".md")
+        md_path.parent.mkdir(parents=True, exist_ok=True)
+        _write(md_path, markdown)
+        result.paths.append(md_path)
+        if html:
+            html_path = md_path.with_suffix(".html")
+            _write(html_path, page)
+            result.paths.append(html_path)
+    return result
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".~{path.name}")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
