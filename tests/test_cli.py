@@ -60,3 +60,15 @@ def test_run_main_job_on_bundled_seeds(tmp_path):
     import csv
     rows = list(csv.DictReader((tmp_path / "findings.csv").open(encoding="utf-8-sig")))
     assert sum(row["规则"] == "XT130" for row in rows) == 2
+
+
+def test_budget_commands(tmp_path):
+    region, benji = str(next(WB.glob("004_01_*.xlsx"))), str(next(WB.glob("004_02_*.xlsx")))
+    result = runner.invoke(app, ["explain", region, benji, "-o", str(tmp_path / "说明.md")])
+    assert result.exit_code == 0, result.output
+    assert "预算总收入 1268642 万元" in (tmp_path / "说明.md").read_text(encoding="utf-8")
+    assert (tmp_path / "说明.html").exists()
+    result = runner.invoke(app, ["derive-targets", region, "-o", str(tmp_path / "targets")])
+    assert result.exit_code == 0 and len(list((tmp_path / "targets").glob("*.xlsx"))) == 4
+    result = runner.invoke(app, ["rollup", benji, "-o", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0 and (tmp_path / "r.xlsx").exists()

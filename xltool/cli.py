@@ -184,6 +184,56 @@ def _report_rows(rows, outdir: Path):
     raise typer.Exit(2 if failed else 0)
 
 
+@app.command("derive-targets")
+def derive_targets(budget: Path = typer.Argument(..., help="预算附表工作簿（全地区或本级）"),
+                   outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（每个险种一个区域绩效目标表）"),
+                   targets: Optional[List[Path]] = typer.Option(None, "--targets", help="已有的区域绩效目标表（沿用其指标值）")):
+    """由预算附表生成各险种的区域绩效目标表（资金情况、费收入、待遇支出、占比与可支付月数）。"""
+    from xltool.derive import derive_targets as derive
+
+    try:
+        derived = derive(budget, outdir, targets or None)
+    except workbooks.XltoolError as exc:
+        _fail(exc)
+    for item in derived:
+        if item.path:
+            console.print(f"已生成：{item.path}")
+        for finding in item.findings:
+            console.print(f"  [{finding.rule}] {finding.message}")
+
+
+@app.command()
+def explain(region: Path = typer.Argument(..., help="全地区预算附表工作簿"),
+            benji: Optional[Path] = typer.Argument(None, help="本级预算附表工作簿"),
+            output: Path = typer.Option(..., "-o", "--output", help="输出 .md（同时生成 .html）")):
+    """生成社会保险基金预算的说明（jinja2 模板 templates/explain.md.j2，可直接编辑）。"""
+    from xltool.explain import explain as render_explanation
+
+    try:
+        result = render_explanation(region, benji, output)
+    except workbooks.XltoolError as exc:
+        _fail(exc)
+    for path in result.paths:
+        console.print(f"已生成：{path}")
+    for note in result.notes:
+        console.print(f"提示：{note}")
+
+
+@app.command()
+def rollup(paths: List[Path] = typer.Argument(..., help="下属单位与本级的预算附表工作簿或文件夹"),
+           output: Path = typer.Option(..., "-o", "--output", help="汇总后的全地区附表 .xlsx")):
+    """汇总：按科目代码和行逐项相加，百分比重算，上下级往来抵消并报告。"""
+    from xltool.rollup import rollup as consolidate
+
+    try:
+        report = consolidate(_expand(paths), output)
+    except workbooks.XltoolError as exc:
+        _fail(exc)
+    for line in report.lines:
+        console.print(line)
+    console.print(f"已生成：{output}")
+
+
 @app.command()
 def run(seeds: Path = typer.Argument(DEFAULT_SEEDS, help="种子文本所在文件夹（默认：随附的 seeds/）"),
         outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出文件夹")):
