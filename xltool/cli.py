@@ -66,16 +66,6 @@ def export(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹")
     console.print(f"已导出 {count} 行 → {output}")
 
 
-def _expand(paths: List[Path]) -> List[Path]:
-    out: List[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out += sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith(("~$", ".~")))
-        else:
-            out.append(path)
-    return out
-
-
 @app.command()
 def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
               outdir: Optional[Path] = typer.Option(None, "-o", "--outdir", help="输出文件夹"),
@@ -86,7 +76,7 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
     if (outdir is None) == (not in_place):
         _fail("请指定 -o 输出文件夹，或使用 --in-place（二者择一）")
     findings, failed = [], 0
-    files = _expand(paths)
+    files = workbooks.expand_paths(paths)
     for path in files:
         try:
             result = (process.recompute_in_place(path) if in_place
@@ -110,7 +100,7 @@ def check(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
     if fmt not in ("text", "json"):
         _fail(f"未知输出格式“{fmt}”，可选：text、json")
     findings, failed = [], 0
-    files = _expand(paths)
+    files = workbooks.expand_paths(paths)
     for path in files:
         try:
             findings += process.evaluate_file(path).findings
@@ -226,7 +216,7 @@ def rollup(paths: List[Path] = typer.Argument(..., help="下属单位与本级�
     from xltool.rollup import rollup as consolidate
 
     try:
-        report = consolidate(_expand(paths), output)
+        report = consolidate(workbooks.expand_paths(paths), output)
     except workbooks.XltoolError as exc:
         _fail(exc)
     for line in report.lines:

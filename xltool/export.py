@@ -83,10 +83,10 @@ def collect(paths) -> list[dict]:
     from xltool import xlsx
     from xltool.core import reader
     from xltool.safety import UnsafeWorkbook
-    from xltool.workbooks import XltoolError
+    from xltool.workbooks import XltoolError, expand_paths
 
     rows = []
-    for path in _expand(paths):
+    for path in expand_paths(paths):
         try:
             grid = xlsx.read_grid(path)
             forms = reader.read_book(grid)
@@ -100,16 +100,6 @@ def collect(paths) -> list[dict]:
         for read in forms:
             rows += rows_for(read, path.name, lambda s, r, c: values[s].get(r, c))
     return rows
-
-
-def _expand(paths) -> list[Path]:
-    out = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            out += sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith(("~$", ".~")))
-        else:
-            out.append(path)
-    return out
 
 
 def escape_formula(text):

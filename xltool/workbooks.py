@@ -64,3 +64,15 @@ def read_workbook(path: str | Path) -> list[reader.ReadForm]:
         return reader.read_book(grid)
     except reader.ReadError as exc:
         raise XltoolError(f"{path}：{exc}") from exc
+
+
+def expand_paths(paths) -> list[Path]:
+    """Files as given; folders walked for workbooks (Excel's lock files and our temp files skipped)."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")
+                          and not p.name.startswith(("~$", ".~")))
+        else:
+            out.append(path)
+    return out
