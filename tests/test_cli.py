@@ -72,3 +72,9 @@ def test_budget_commands(tmp_path):
     assert result.exit_code == 0 and len(list((tmp_path / "targets").glob("*.xlsx"))) == 4
     result = runner.invoke(app, ["rollup", benji, "-o", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0 and (tmp_path / "r.xlsx").exists()
+
+
+def test_addin_build(tmp_path):
+    result = runner.invoke(app, ["addin", "build", "-o", str(tmp_path / "xltool.xlam")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "xltool.xlam").exists() and (tmp_path / "XltoolRibbon.bas").exists()

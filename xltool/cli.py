@@ -224,6 +224,39 @@ def rollup(paths: List[Path] = typer.Argument(..., help="下属单位与本级�
     console.print(f"已生成：{output}")
 
 
+addin_app = typer.Typer(help="Excel 加载项（xlwings 桌面版）", no_args_is_help=True)
+app.add_typer(addin_app, name="addin")
+
+
+@addin_app.command("build")
+def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlam 文件"),
+                base: str = typer.Option("custom", "--base", help="custom（默认，VBA 工程未加密）或 xlwings")):
+    """生成带「绩效工具」功能区的加载项，并在旁边写出 XltoolRibbon.bas。"""
+    from xltool.addin import build_addin
+
+    try:
+        path = build_addin(output, base=base)
+    except (ValueError, OSError) as exc:
+        _fail(exc)
+    console.print(f"已生成加载项：{path}（安装步骤见 docs/excel-addin.md）")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          base_url: str = typer.Option("", "--base-url", help="加载项清单中使用的外部地址（须为 https）"),
+          cert: Optional[Path] = typer.Option(None, "--cert"), key: Optional[Path] = typer.Option(None, "--key"),
+          xlwings_js: str = typer.Option("", "--xlwings-js", help="xlwings.min.js 的地址")):
+    """启动 Office.js 服务：接收 xlwings 工作簿数据，返回重算/校验结果（xlwings 远程引擎）。"""
+    from xltool import serve as service
+
+    problem = service.remote_engine_problem()
+    if problem:
+        _fail(problem)
+    console.print(f"服务已启动：http://{host}:{port}/（Ctrl+C 停止）；清单：/manifest.xml")
+    service.serve(host, port, base_url=base_url, certfile=str(cert) if cert else None,
+                  keyfile=str(key) if key else None, xlwings_js=xlwings_js)
+
+
 @app.command()
 def run(seeds: Path = typer.Argument(DEFAULT_SEEDS, help="种子文本所在文件夹（默认：随附的 seeds/）"),
         outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出文件夹")):

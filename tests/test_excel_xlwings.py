@@ -1,0 +1,527 @@
+"""The Excel buttons on xlwings' remote engine, and the desktop add-in build.
+
+Each seed workbook is sent as the JSON book an xlwings client sends
+(``tests/xlwings_payload.py``); the macros run on ``xw.Book(json=...)`` and the
+actions they queue (``book.json()``) must do what the file path does: the same
+values in the same cells, fills and notes on the cells with findings, a 校验结果
+sheet, marks that 清除标记 undoes.
+"""
+import copy
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import openpyxl
+import pytest
+
+from conftest import ROOT
+from xlwings_payload import apply_actions, cell_actions, payload_from_xlsx, written_cells
+
+# xlwings' remote engine (xw.Book(json=...)) is licensed: the noncommercial key enables it for the tests.
+# xlwings reads the key when it is first imported, so it is set before the import.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+xw = pytest.importorskip("xlwings")
+if not xw.__pro__:
+    pytest.skip("xlwings' remote engine is not enabled (XLWINGS_LICENSE_KEY)", allow_module_level=True)
+
+from xltool import addin, excel, process, xlsx  # noqa: E402
+from xltool.core import layout, reader  # noqa: E402
+from xltool.core.findings import SEVERITY_ORDER  # noqa: E402
+from xltool.xlwings_adapter import XlwingsBook, excel_value, fill_hex, rectangles, role_cells  # noqa: E402
+
+SEEDS = sorted((ROOT / "workbooks").glob("*.xlsx"))
+CLIENTS = ("VBA", "Office.js")
+ONE_OF_EACH = [next(p for p in SEEDS if word in p.name) for word in ("区域", "支出绩效", "自评", "项目", "附表")]
+VBA_FUNCS = addin.vba_procedures((Path(xw.__file__).parent / "addin" / "Remote.bas").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def expected():
+    cache = {}
+
+    def get(path):
+        if path not in cache:
+            cache[path] = process.evaluate_file(path)
+        return cache[path]
+    return get
+
+
+def open_book(payload):
+    return xw.Book(json=copy.deepcopy(payload))   # the remote engine keeps (and edits) the dict it is given
+
+
+def run(payload, macro):
+    book = open_book(payload)
+    try:
+        result = macro(book, alert=False)
+        return result, book.json()["actions"]
+    finally:
+        book.close()
+
+
+def formula_cells(path):
+    wb = openpyxl.load_workbook(path)
+    try:
+        return {(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                if c.data_type == "f"}
+    finally:
+        wb.close()
+
+
+def excel_expected(key, value):
+    """What the file path puts into a computed cell, as a plain Python value."""
+    if xlsx.is_percent_key(key) and isinstance(value, Decimal):
+        value = value / 100
+    if isinstance(value, Decimal):
+        return float(value)
+    return "" if value is None else value
+
+
+def plain(value):
+    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+
+
+def by_cell(findings):
+    out = {}
+    for f in findings:
+        if f.sheet and f.cell:
+            out.setdefault((f.sheet, f.cell), []).append(f)
+    return out
+
+
+def worst(group):
+    return min(group, key=lambda f: SEVERITY_ORDER[f.severity]).severity
+
+
+# --- importing is cheap ---------------------------------------------------------------------
+
+
+def test_importing_the_macros_imports_no_xlwings_pandas_numpy():
+    code = ("import sys, json, xltool.excel, xltool.xlwings_adapter, xltool.addin, xltool.serve; "
+            "print(json.dumps([m for m in ('xlwings', 'pandas', 'numpy', 'openpyxl') if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert json.loads(out.stdout) == []
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name[:6])
+def test_the_open_book_reads_like_the_file(path, client):
+    book = open_book(payload_from_xlsx(path, client))
+    try:
+        grid = XlwingsBook(book).read()
+    finally:
+        book.close()
+    file_grid = xlsx.read_grid(path)
+    assert [s.name for s in grid.sheets] == [s.name for s in file_grid.sheets]
+    assert [s.hidden for s in grid.sheets] == [s.hidden for s in file_grid.sheets]
+    for sheet in grid.sheets:
+        assert sheet.cells == file_grid.sheet(sheet.name).cells, sheet.name
+    got, want = reader.read_book(grid), reader.read_book(file_grid)
+    assert [r.cells for r in got] == [r.cells for r in want]     # merged labels found without merge data
+    assert [r.instance for r in got] == [r.instance for r in want]
+    for name in ("xlt_input", "xlt_computed"):
+        local = {k: v for k, v in file_grid.names.items() if k.endswith("!" + name)}
+        assert {k: grid.names.get(k) for k in local} == local
+
+
+def test_sent_merges_and_formulas_are_used():
+    path = next(p for p in SEEDS if "项目绩效目标表" in p.name)
+    book = open_book(payload_from_xlsx(path, "Office.js", extras=True))
+    try:
+        xb = XlwingsBook(book)
+        grid = xb.read()
+        assert sorted(grid.sheets[0].merges) == sorted(xlsx.read_grid(path).sheets[0].merges)
+        assert {(grid.sheets[0].name, f"{openpyxl.utils.get_column_letter(c)}{r}")
+                for r, c in xb.formula_cells(grid.sheets[0].name)} == formula_cells(path)
+    finally:
+        book.close()
+
+
+# --- 重算 / 校验 -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name[:6])
+def test_recompute_writes_what_the_file_path_computes(path, client, expected):
+    want = expected(path)
+    payload = payload_from_xlsx(path, client)
+    result, actions = run(payload, excel.recompute)
+    assert result.ok, result.message
+    written = written_cells(payload, actions)
+    formulas = formula_cells(path)
+    form_sheets = {s["name"] for s in payload["sheets"]} - {layout.META_SHEET}
+    computed_cells = set()
+    for evaluation in want.evaluations:
+        for key, value in evaluation.computed.items():
+            sheet, r, c = evaluation.read.cells[key]
+            cell = (sheet, f"{openpyxl.utils.get_column_letter(c)}{r}")
+            computed_cells.add(cell)
+            if cell in formulas:
+                assert cell not in written, f"{cell} holds a formula and must be left to Excel"
+            else:
+                assert plain(written[cell]) == excel_expected(key, value), (key, cell)
+    assert {cell for cell in written if cell[0] in form_sheets} <= computed_cells   # nothing else touched
+    assert result.written == len(computed_cells - formulas)
+    # percentages get a percent format
+    pct = {(s, c) for s, c, args in cell_actions(payload, actions, "setNumberFormat")}
+    for evaluation in want.evaluations:
+        for key in evaluation.computed:
+            sheet, r, c = evaluation.read.cells[key]
+            cell = (sheet, f"{openpyxl.utils.get_column_letter(c)}{r}")
+            if xlsx.is_percent_key(key) and cell not in formulas:
+                assert any(s == sheet for s, _ in pct)
+    assert_marks(payload, actions, want.findings, client, result)
+
+
+def assert_marks(payload, actions, findings, client, result):
+    """Fills, notes, the findings sheet and the mark rows for a run with these findings."""
+    assert [f.to_dict() for f in result.findings] == [f.to_dict() for f in findings]
+    groups = by_cell(findings)
+    fills = {}
+    for sheet, cell, args in cell_actions(payload, actions, "setRangeColor"):
+        fills[(sheet, cell)] = args[0]
+    for cell, group in groups.items():
+        assert fills.get(cell) == "#" + xlsx.MARK_FILLS[worst(group)], cell
+    notes = {(sheet, cell): args[1] for sheet, cell, args in cell_actions(payload, actions, "addNote")}
+    if client == "Office.js":
+        assert notes == {cell: "\n\n".join(f.note_text() for f in group) for cell, group in groups.items()}
+    else:
+        assert notes == {}
+    added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
+    written = written_cells(payload, actions)
+    if findings:
+        assert xlsx.FINDINGS_SHEET in added
+        rows = {}
+        for (sheet, cell), value in written.items():
+            if sheet == xlsx.FINDINGS_SHEET:
+                rows[cell] = plain(value)
+        assert [rows[f"{col}1"] for col in "ABCDEF"] == list(xlsx.FINDINGS_HEADER)
+        for n, f in enumerate(findings, start=2):
+            assert [rows[f"{col}{n}"] for col in "ABCDEF"] == [
+                f.rule, {"error": "错误", "warning": "警告", "info": "提示"}[f.severity], f.location, f.message,
+                f.expected, f.found]
+        assert f"A{len(findings) + 2}" not in rows
+    else:
+        assert xlsx.FINDINGS_SHEET not in added
+    marks = {plain(v) for (sheet, cell), v in written.items() if sheet == layout.META_SHEET and cell.startswith("B")
+             and written.get((sheet, "A" + cell[1:])) == "mark"}
+    assert marks == {f"{s}!{c}" for s, c in groups}
+    assert result.marked == len(groups)
+    if client == "VBA":   # everything queued is something the VBA client (Remote.bas) can run
+        assert {a["func"] for a in actions} <= VBA_FUNCS
+        assert all(args[0] is not None for _, _, args in cell_actions(payload, actions, "setRangeColor"))
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_check_marks_but_writes_no_values(client, expected):
+    path = next(p for p in SEEDS if "附表" in p.name)
+    payload = payload_from_xlsx(path, client)
+    result, actions = run(payload, excel.check)
+    written = written_cells(payload, actions)
+    assert not [cell for cell in written if cell[0] not in (layout.META_SHEET, xlsx.FINDINGS_SHEET)]
+    assert_marks(payload, actions, expected(path).findings, client, result)
+    assert "校验完成" in result.message and "错误" in result.message
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("path", [p for p in ONE_OF_EACH if process.evaluate_file(p).findings],
+                         ids=lambda p: p.name[:6])
+def test_clear_marks_undoes_a_run(path, client, expected):
+    findings = expected(path).findings
+    payload = payload_from_xlsx(path, client)
+    roles = role_cells(xlsx.read_grid(path).names)   # the template fills by role: the remote engine's guess
+    _, actions = run(payload, excel.recompute)
+    marked = apply_actions(payload, actions)
+
+    # running again: the old marks are undone first, the original fills are the recorded ones
+    again, actions2 = run(marked, excel.check)
+    assert [a["args"][1] for a in actions2 if a["func"] == "addSheet"] == [xlsx.FINDINGS_SHEET]
+    assert any(a["func"] == "sheetDelete" for a in actions2)
+    twice = apply_actions(marked, actions2)
+    meta = next(s for s in twice["sheets"] if s["name"] == layout.META_SHEET)["values"]
+    assert sum(1 for row in meta if row and row[0] == "mark") == again.marked
+
+    result, actions3 = run(twice, excel.clear_marks)
+    assert result.cleared == len(by_cell(findings)) and "已清除" in result.message
+    fills = {(s, c): args[0] for s, c, args in cell_actions(twice, actions3, "setRangeColor")}
+    for (sheet, cell) in by_cell(findings):
+        role = roles.get(sheet, {}).get(openpyxl.utils.cell.coordinate_to_tuple(cell))
+        want = "#" + xlsx.FILLS[role].fgColor.rgb[-6:] if role in xlsx.FILLS else None
+        if want is None and client == "VBA":
+            want = "#FFFFFF"   # the VBA client cannot remove a fill
+        assert fills[(sheet, cell)] == want, (sheet, cell)
+    deleted = {(s, c) for s, c, _ in cell_actions(twice, actions3, "deleteNote")}
+    assert deleted == (set(by_cell(findings)) if client == "Office.js" else set())
+    assert [twice["sheets"][a["sheet_position"]]["name"] for a in actions3 if a["func"] == "sheetDelete"] == [
+        xlsx.FINDINGS_SHEET]
+    cleared = apply_actions(twice, actions3)
+    meta = next(s for s in cleared["sheets"] if s["name"] == layout.META_SHEET)["values"]
+    assert not [row for row in meta if row and row[0] == "mark"]
+    assert [row[:2] for row in meta if row and row[0] not in (None, "")] == [
+        [row[0], row[1]] for row in next(s for s in payload["sheets"] if s["name"] == layout.META_SHEET)["values"]
+        if row and row[0] not in (None, "")]
+    if client == "Office.js":
+        assert all(not s.get("notes") for s in cleared["sheets"])
+
+    # nothing left to clear
+    result, actions4 = run(cleared, excel.clear_marks)
+    assert result.cleared == 0 and not [a for a in actions4 if a["func"] != "alert"]
+
+
+def test_a_workbook_without_meta_gets_a_hidden_one():
+    path = next(p for p in SEEDS if "附表" in p.name)
+    payload = payload_from_xlsx(path, "Office.js")
+    index = next(i for i, s in enumerate(payload["sheets"]) if s["name"] == layout.META_SHEET)
+    del payload["sheets"][index]
+    payload["names"] = [n for n in payload["names"] if n["sheet_index"] != index]
+    result, actions = run(payload, excel.check)
+    assert result.marked
+    added = [a for a in actions if a["func"] == "addSheet"]
+    assert [a["args"][1] for a in added] == [layout.META_SHEET, xlsx.FINDINGS_SHEET]
+    assert any(a["func"] == "setSheetVisibility" and a["args"] == ["Hidden"] for a in actions)
+    assert actions[-1]["func"] == "activateSheet" and actions[-1]["args"] == [0]   # back on the clerk's sheet
+
+
+def test_a_clerks_own_note_is_left_alone():
+    path = next(p for p in SEEDS if "附表" in p.name)
+    payload = payload_from_xlsx(path, "Office.js")
+    (sheet, cell), _ = next(iter(by_cell(process.evaluate_file(path).findings).items()))
+    target = next(s for s in payload["sheets"] if s["name"] == sheet)
+    target["notes"].append({"address": cell})
+    result, actions = run(payload, excel.check)
+    assert (sheet, cell) not in {(s, c) for s, c, _ in cell_actions(payload, actions, "addNote")}
+    marked = apply_actions(payload, actions)
+    _, actions = run(marked, excel.clear_marks)
+    assert (sheet, cell) not in {(s, c) for s, c, _ in cell_actions(marked, actions, "deleteNote")}
+
+
+def test_an_unreadable_book_gets_a_message():
+    payload = payload_from_xlsx(SEEDS[0], "VBA")
+    payload["names"] = []
+    payload["sheets"] = [{"name": "Sheet1", "values": [["hello"]], "pictures": [], "tables": []}]
+    result, actions = run(payload, excel.check)
+    assert not result.ok and "无法识别" in result.message
+    assert [a["func"] for a in actions] == []
+    book = open_book(payload)
+    try:
+        excel.check(book)
+        assert book.json()["actions"][-1]["func"] == "alert"
+        assert "无法识别" in book.json()["actions"][-1]["args"][0]
+    finally:
+        book.close()
+
+
+# --- dispatch and the other buttons ---------------------------------------------------------
+
+
+def test_dispatch_maps_every_button():
+    payload = payload_from_xlsx(SEEDS[0], "VBA")
+    for button in ("check", "xltool_recompute", "CLEAR_MARKS", "explain", "rollover", "about"):
+        book = open_book(payload)
+        try:
+            result = excel.dispatch(button, book, alert=False)
+        finally:
+            book.close()
+        assert result.message
+    book = open_book(payload)
+    try:
+        result = excel.dispatch("nope", book)
+        assert not result.ok and "未知" in result.message
+        assert book.json()["actions"][-1]["func"] == "alert"
+    finally:
+        book.close()
+    assert set(excel.BUTTONS) == {"check", "recompute", "clear_marks", "explain", "rollover", "about"}
+
+
+def test_explain_says_not_yet_when_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "xltool.explain", None)   # import fails
+    book = open_book(payload_from_xlsx(SEEDS[0], "VBA"))
+    try:
+        result = excel.explain(book, alert=False)
+    finally:
+        book.close()
+    assert not result.ok and "尚未提供" in result.message
+
+
+def test_about_names_the_versions():
+    import xltool
+    book = open_book(payload_from_xlsx(SEEDS[0], "VBA"))
+    try:
+        result = excel.about(book, alert=False)
+    finally:
+        book.close()
+    assert xltool.__version__ in result.message and xw.__version__ in result.message
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def test_text_stays_text_and_numbers_are_floats():
+    assert excel_value("=3人") == "'=3人"
+    assert excel_value("104.22%") == "'104.22%"
+    assert excel_value("2023-01-01") == "'2023-01-01"
+    assert excel_value("TRUE") == "'TRUE"
+    assert excel_value("达标") == "达标"
+    assert excel_value(Decimal("1.5")) == 1.5 and excel_value(Decimal("3")) == 3
+    assert excel_value(None) is None
+    assert fill_hex("00FFF9E5") == "#FFF9E5" and fill_hex("") is None and fill_hex("FFC7CE") == "#FFC7CE"
+
+
+def test_rectangles_cover_exactly():
+    cells = {(1, 1), (1, 2), (2, 1), (2, 2), (3, 5), (4, 5), (4, 6), (6, 1)}
+    rects = rectangles(cells)
+    covered = {(r, c) for r1, c1, r2, c2 in rects for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    assert covered == cells and sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, c1, r2, c2 in rects) == len(cells)
+    assert (1, 1, 2, 2) in rects
+
+
+# --- the desktop add-in -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=sorted(addin.BASES))
+def built(request, tmp_path_factory):
+    return request.param, addin.build_addin(tmp_path_factory.mktemp(request.param) / "xltool.xlam", base=request.param)
+
+
+def test_addin_ribbon(built):
+    base, path = built
+    ns = {"ui": addin.NS_2006}
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None
+        parts = addin.ribbon_parts(zf)
+        assert parts
+        with zipfile.ZipFile(addin.base_addin_path(base)) as source:   # only the ribbon changed
+            assert zf.namelist() == source.namelist()
+            for name in source.namelist():
+                if name not in parts:
+                    assert zf.read(name) == source.read(name), name
+        root = ET.fromstring(zf.read(next(iter(parts))))
+    tabs = root.findall(".//ui:tab", ns)
+    assert [t.get("label") for t in tabs] == [addin.TAB_LABEL]
+    buttons = root.findall(".//ui:button", ns)
+    assert {b.get("onAction") for b in buttons} == {addin.CALLBACK}
+    assert {b.get("tag") for b in buttons} == set(excel.BUTTONS)
+    assert all(b.get("id").isascii() and b.get("tag").isascii() for b in buttons)
+    assert {b.get("label") for b in buttons} == {label for label, _ in excel.BUTTONS.values()}
+    assert {excel.button_key(b.get("id")) for b in buttons} == set(excel.BUTTONS)
+
+
+def test_addin_callbacks_exist(built):
+    base, path = built
+    bas = path.with_name(addin.BAS_NAME).read_bytes().decode("ascii")
+    assert bas == addin.BAS_PATH.read_bytes().decode("ascii") == addin.bas_text()   # the shipped module is current
+    assert "\r\n" in bas and bas.isascii()
+    assert "x.dispatch('" in bas and "RunPython" in bas
+    procedures = addin.vba_procedures(bas)
+    assert addin.CALLBACK in procedures
+    with zipfile.ZipFile(path) as zf:
+        xml = "".join(zf.read(p).decode("utf-8") for p in addin.ribbon_parts(zf))
+    # the VBA the base brings, as text: xlwings ships the sources of both
+    folder = addin.xlwings_dir()
+    base_vba = ((folder / "xlwings_custom_addin.bas").read_text(encoding="utf-8", errors="replace") if base == "custom"
+                else "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (folder / "addin").glob("*.bas")))
+    assert addin.ribbon_callbacks(xml) <= procedures | addin.vba_procedures(base_vba)
+    assert set(addin.BAS_NEEDS) <= addin.vba_procedures(base_vba)   # what the module calls is there
+    missing = addin.missing_callbacks(path)   # the compiled VBA itself, when oletools is installed
+    if missing is not None:
+        assert missing and missing <= procedures
+        assert addin.missing_callbacks(path, bas) == set()
+        assert set(addin.BAS_NEEDS) <= addin.vba_procedures(addin.vba_source(path))
+    locked = addin.vba_project_locked(path)
+    if locked is not None:   # the module can be imported into the custom base only
+        assert locked == (base == "xlwings")
+
+
+# --- the HTTP service (xltool.serve) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server():
+    import threading
+
+    from xltool import serve
+
+    srv = serve.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield "http://{}:{}".format(*srv.server_address[:2])
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(timeout=5)
+
+
+def http(method, url, body=None):
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
+def test_service_runs_a_button(server):
+    path = next(p for p in SEEDS if "附表" in p.name)
+    payload = payload_from_xlsx(path, "Office.js")
+    status, kind, body = http("POST", f"{server}/xlwings/check", payload)
+    assert status == 200 and kind.startswith("application/json")
+    actions = json.loads(body)["actions"]
+    book = open_book(payload)
+    try:
+        excel.check(book)
+        direct = json.loads(json.dumps(book.json(), default=str))["actions"]
+    finally:
+        book.close()
+    assert actions == direct
+    assert actions[-1]["func"] == "alert" and "校验完成" in actions[-1]["args"][0]
+    assert {(s, c) for s, c, _ in cell_actions(payload, actions, "addNote")} == set(by_cell(
+        process.evaluate_file(path).findings))
+
+
+def test_service_refuses_what_it_cannot_run(server):
+    assert http("POST", f"{server}/xlwings/format_disk", {"book": {}, "sheets": []})[0] == 404
+    assert http("POST", f"{server}/xlwings/check", [1, 2])[0] == 400
+    status, _, body = http("GET", f"{server}/nothing")
+    assert status == 404 and "未找到" in body.decode("utf-8")
+
+
+def test_service_manifest(server):
+    status, kind, body = http("GET", f"{server}/manifest.xml")
+    assert status == 200 and "xml" in kind
+    root = ET.fromstring(body)
+    ns = {"o": "http://schemas.microsoft.com/office/appforoffice/1.1",
+          "v": "http://schemas.microsoft.com/office/taskpaneappversionoverrides",
+          "bt": "http://schemas.microsoft.com/office/officeappbasictypes/1.0"}
+    strings = {s.get("id"): s.get("DefaultValue") for s in root.iter(f"{{{ns['bt']}}}String")}
+    tab = root.find(".//v:CustomTab", ns)
+    assert strings[tab.find("v:Label", ns).get("resid")] == addin.TAB_LABEL
+    controls = tab.findall(".//v:Control", ns)
+    assert {c.get("id") for c in controls} == {f"xltool_{key}" for key in excel.BUTTONS}
+    assert {c.find(".//v:FunctionName", ns).text for c in controls} == {"xltoolButton"}
+    assert {strings[c.find("v:Label", ns).get("resid")] for c in controls} == {
+        label for label, _ in excel.BUTTONS.values()}
+    urls = [u.get("DefaultValue") for u in root.iter(f"{{{ns['bt']}}}Url")] + [
+        i.get("DefaultValue") for i in root.iter(f"{{{ns['bt']}}}Image") if i.get("DefaultValue")]
+    assert len(urls) == 4
+    for url in urls:   # everything the manifest points to is served
+        status, _, _ = http("GET", url)
+        assert status == 200, url
+    status, _, page = http("GET", f"{server}/commands.html")
+    assert b"function xltoolButton" in page and b"/xlwings/" in page
+    status, _, page = http("GET", f"{server}/xlwings/alert?prompt=%E6%A0%A1%E9%AA%8C&title=xltool&buttons=ok")
+    assert status == 200 and "校验" in page.decode("utf-8")
