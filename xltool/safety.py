@@ -11,11 +11,13 @@ which rejects external entities and entity expansion.
 """
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 MAX_TOTAL_UNCOMPRESSED = 256 * 1024 * 1024    # bytes, whole package
 MAX_SHEET_UNCOMPRESSED = 64 * 1024 * 1024     # bytes, one worksheet part (~ a million-row sheet)
+MAX_CELLS = 2_000_000                         # rows × columns a worksheet may declare (<dimension ref>)
 MAX_RATIO = 200                               # uncompressed / compressed, per part larger than 1 MB
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
@@ -60,9 +62,29 @@ def precheck(path: str | Path) -> None:
         if info.filename.startswith("xl/worksheets/") and info.file_size > MAX_SHEET_UNCOMPRESSED:
             raise UnsafeWorkbook(f"{path}：工作表 {info.filename} 过大（{info.file_size // 2**20} MB），超过单表上限"
                                  f" {MAX_SHEET_UNCOMPRESSED // 2**20} MB，已拒绝处理")
+        if info.filename.startswith("xl/worksheets/sheet"):
+            _check_dimension(path, info)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         raise UnsafeWorkbook(f"{path}：不是 Excel 工作簿（缺少 xl/workbook.xml）")
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+
+
+def _check_dimension(path: Path, info: zipfile.ZipInfo) -> None:
+    """Refuse a sheet that declares more cells than the cap (read from the first bytes only)."""
+    with zipfile.ZipFile(path) as zf, zf.open(info) as fh:
+        head = fh.read(4096)
+    m = _DIMENSION.search(head)
+    if not m or not m.group(3):
+        return
+    col = lambda letters: sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(letters.decode())))  # noqa: E731
+    rows = int(m.group(4)) - int(m.group(2)) + 1
+    cols = col(m.group(3)) - col(m.group(1)) + 1
+    if rows * cols > MAX_CELLS:
+        raise UnsafeWorkbook(f"{path}：工作表 {info.filename} 声明了 {rows} 行 × {cols} 列，超过 {MAX_CELLS} 个单元格的上限，"
+                             "已拒绝处理（请删除多余的空行空列后再试）")
 
 
 def lossy_parts(path: str | Path) -> list[str]:

@@ -53,6 +53,23 @@ def _zip_bomb() -> bytes:
     return out.getvalue()
 
 
+def _million_rows() -> bytes:
+    """A worksheet of 1,048,576 rows, written as a stream (never held in memory)."""
+    good = zipfile.ZipFile(io.BytesIO(_minimal_xlsx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in good.namelist():
+            if name != "xl/worksheets/sheet1.xml":
+                z.writestr(name, good.read(name))
+        with z.open("xl/worksheets/sheet1.xml", "w") as fh:
+            fh.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                     b'<dimension ref="A1:C1048576"/><sheetData>')
+            for r in range(1, 1048577, 4096):
+                fh.write(b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(r, r + 4096)))
+            fh.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
 def _ole(extra: bytes = b"") -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + extra + b"\x00" * 512
 
@@ -65,6 +82,7 @@ CASES = {
     "password.xlsx": (lambda: _ole("EncryptedPackage".encode("utf-16-le")), "设有打开密码"),
     "unknown_form.xlsx": (lambda: _minimal_xlsx(), "无法识别表单类型"),
     "zip_bomb.xlsx": (_zip_bomb, "疑为压缩炸弹"),
+    "million_rows.xlsx": (_million_rows, "超过 2000000 个单元格的上限"),
     "xxe.xlsx": (lambda: _minimal_xlsx(XXE), "无法打开工作簿"),
     "entity_expansion.xlsx": (lambda: _minimal_xlsx(BILLION_LAUGHS), "无法打开工作簿"),
 }
