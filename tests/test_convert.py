@@ -58,3 +58,25 @@ def test_convert_folder(folder, tmp_path, extra):
     wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx")
     assert wb["全部问题"].auto_filter.ref and wb["按规则统计"]._charts
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before   # inputs untouched
+
+
+def test_dask_cluster_gives_the_same_results(folder, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from xltool import convert as bulk
+
+    local = bulk.convert(folder, tmp_path / "local", jobs=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = bulk.convert(folder, tmp_path / "remote", scheduler=cluster.scheduler_address)
+    assert [(r.file, r.form, r.status, r.errors, r.warnings) for r in remote.rows] == \
+           [(r.file, r.form, r.status, r.errors, r.warnings) for r in local.rows]
+    assert sorted(f.to_dict().items().__repr__() for f in remote.findings) == \
+           sorted(f.to_dict().items().__repr__() for f in local.findings)
+    for path in (tmp_path / "local").rglob("*.xlsx"):
+        if path.name != "汇总.xlsx":
+            twin = tmp_path / "remote" / path.relative_to(tmp_path / "local")
+            assert summary_cells(path) == summary_cells(twin)
+
+
+def summary_cells(path):
+    wb = openpyxl.load_workbook(path)
+    return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}

@@ -120,7 +120,8 @@ def check(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
 def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件夹）"),
             outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（镜像输入的目录结构）"),
             jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="并行进程数（默认：CPU 核数）"),
-            check_only: bool = typer.Option(False, "--check-only", help="只校验，不写回工作簿")):
+            check_only: bool = typer.Option(False, "--check-only", help="只校验，不写回工作簿"),
+            scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask 集群调度器地址（如 tcp://10.0.0.5:8786）")):
     """批量处理整个文件夹：识别表单、重算写回（或只校验），并生成汇总工作簿。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -135,7 +136,7 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("convert", total=total)
-        summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only,
+        summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
                                on_progress=lambda row: progress.advance(task))
     for row in summary.rows:
         if row.status == "失败":

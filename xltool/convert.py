@@ -87,8 +87,43 @@ def process_one(path: str, root: str, outdir: str, check_only: bool) -> tuple[Fi
     return row, result.findings
 
 
+def process_bytes(rel: str, data: bytes, check_only: bool) -> tuple[FileRow, list[Finding], bytes | None]:
+    """One file on a remote worker: workbook bytes in, (summary row, findings, result bytes) out.
+
+    No shared file system is needed: the worker uses a private temporary folder.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="xltool-worker-") as tmp:
+        src_root, out_root = Path(tmp) / "in", Path(tmp) / "out"
+        src = src_root / rel
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_bytes(data)
+        row, findings = process_one(str(src), str(src_root), str(out_root), check_only)
+        result = (out_root / rel).with_suffix(".xlsx")
+        return row, findings, (result.read_bytes() if not check_only and result.exists() else None)
+
+
+def _convert_on_cluster(scheduler: str, root: Path, outdir: Path, files, check_only, summary, on_progress):
+    from distributed import Client, as_completed as completed
+
+    with Client(scheduler) as client:
+        futures = [client.submit(process_bytes, str(p.relative_to(root)), p.read_bytes(), check_only, pure=False)
+                   for p in files]
+        for future in completed(futures):
+            row, findings, data = future.result()
+            if data is not None:
+                target = (outdir / row.file).with_suffix(".xlsx")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            summary.rows.append(row)
+            summary.findings += findings
+            if on_progress:
+                on_progress(row)
+
+
 def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check_only: bool = False,
-            on_progress=None) -> ConvertSummary:
+            on_progress=None, scheduler: str | None = None) -> ConvertSummary:
     from xltool import xlsx
 
     root, outdir = Path(root), Path(outdir)
@@ -96,7 +131,9 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     summary = ConvertSummary()
     jobs = jobs or os.cpu_count() or 1
     args = [(str(p), str(root), str(outdir), check_only) for p in files]
-    if jobs == 1:
+    if scheduler:
+        _convert_on_cluster(scheduler, root, outdir, files, check_only, summary, on_progress)
+    elif jobs == 1:
         results = (process_one(*a) for a in args)
         for row, findings in results:
             summary.rows.append(row)
