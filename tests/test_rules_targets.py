@@ -361,3 +361,12 @@ def test_partly_filled_form_reports_missing_fields():
     findings = evaluate(read, {}).findings
     assert {f.key for f in findings if f.rule == "XT109"} == {"unit", "total"}
     assert not [f for f in findings if f.rule == "XT100"]
+
+
+def test_regional_table_without_its_derived_indicators():
+    from conftest import ROOT
+    from xltool import workbooks as wbs
+    (read,) = wbs.read_workbook(next((ROOT / "workbooks").glob("004_03_*.xlsx")))
+    read.instance.indicators = [i for i in read.instance.indicators if "可支付月数" not in i.level3]
+    findings = evaluate(read, {}).findings
+    assert [f.expected for f in findings if f.rule == "XT116"] == ["基金静态可支付月数"]
