@@ -44,17 +44,12 @@ def generate(n: int, folder: Path) -> None:
 
 
 def baseline(folder: Path, out: Path) -> float:
-    from xltool.core import reader
-    from xltool.core.evaluate import evaluate
-    from xltool import xlsx
+    from xltool import process, xlsx
 
     start = time.perf_counter()
     for path in sorted(folder.rglob("*.xlsx")):
         wb = openpyxl.load_workbook(path)
-        grid = xlsx.grid_from_workbook(wb, path.name)
-        for read in reader.read_book(grid):
-            stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
-            evaluate(read, stated)
+        process.evaluate_grid(xlsx.grid_from_workbook(wb, path.name), path)
         target = out / path.relative_to(folder)
         target.parent.mkdir(parents=True, exist_ok=True)
         wb.save(target)

@@ -22,6 +22,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 DEFAULT_SEEDS = Path("seeds")
 
 
+def _exit_for(failed: int, findings) -> None:
+    """2 when an input could not be read, 1 when errors were found, else 0."""
+    raise typer.Exit(2 if failed else (1 if any(f.severity == "error" for f in findings) else 0))
+
+
 def _fail(exc: Exception, code: int = 2):
     err.print(f"[red]错误：[/red]{exc}")
     raise typer.Exit(code)
@@ -88,7 +93,7 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
         findings += result.findings
         console.print(f"已重算：{path.name}（错误 {result.errors} 条）")
     console.print(report.summary_line(len(files), findings))
-    raise typer.Exit(2 if failed else (1 if any(f.severity == "error" for f in findings) else 0))
+    _exit_for(failed, findings)
 
 
 @app.command()
@@ -113,7 +118,7 @@ def check(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
         for finding in findings:
             console.print(report.finding_line(finding), soft_wrap=True)
         console.print(report.summary_line(len(files), findings))
-    raise typer.Exit(2 if failed else (1 if any(f.severity == "error" for f in findings) else 0))
+    _exit_for(failed, findings)
 
 
 @app.command()

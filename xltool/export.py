@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xltool.core import funds, layout, model
+from xltool.core import funds, layout
 from xltool.core.arith import to_decimal, ArithmeticInputError
 from xltool.core.cellref import a1
 from xltool.core.reader import ReadForm
@@ -80,22 +80,12 @@ def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
 
 
 def collect(paths) -> list[dict]:
-    from xltool import xlsx
-    from xltool.core import reader
-    from xltool.safety import UnsafeWorkbook
-    from xltool.workbooks import XltoolError, expand_paths
+    from xltool.workbooks import expand_paths, open_grid, read_forms
 
     rows = []
     for path in expand_paths(paths):
-        try:
-            grid = xlsx.read_grid(path)
-            forms = reader.read_book(grid)
-        except reader.ReadError as exc:
-            raise XltoolError(f"{path}：{exc}") from exc
-        except UnsafeWorkbook as exc:
-            raise XltoolError(str(exc)) from exc
-        except Exception as exc:
-            raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
+        grid = open_grid(path)
+        forms = read_forms(grid, path)
         values = {s.name: s for s in grid.sheets}
         for read in forms:
             rows += rows_for(read, path.name, lambda s, r, c: values[s].get(r, c))

@@ -10,7 +10,7 @@ from xltool.core import reader
 from xltool.core.cellref import a1
 from xltool.core.evaluate import Evaluation, evaluate
 from xltool.core.findings import ERROR, SEVERITY_ORDER, Finding
-from xltool.workbooks import XltoolError
+from xltool.workbooks import XltoolError, open_grid, read_forms
 
 
 @dataclass
@@ -46,23 +46,13 @@ def resolve(finding: Finding, read: reader.ReadForm, file: str) -> Finding:
 
 
 def evaluate_file(path: str | Path) -> FileResult:
-    path = Path(path)
-    try:
-        grid = xlsx.read_grid(path)
-    except safety.UnsafeWorkbook as exc:
-        raise XltoolError(str(exc)) from exc
-    except Exception as exc:   # any failure to open is the user's file, reported in Chinese
-        raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
-    return evaluate_grid(grid, path)
+    return evaluate_grid(open_grid(path), Path(path))
 
 
 def evaluate_grid(grid, path: Path) -> FileResult:
     """Evaluate a workbook already read into a BookGrid (by any adapter)."""
     path = Path(path)
-    try:
-        forms = reader.read_book(grid)
-    except reader.ReadError as exc:
-        raise XltoolError(f"{path}：{exc}") from exc
+    forms = read_forms(grid, path)
     result = FileResult(path)
     for read in forms:
         stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}

@@ -52,18 +52,27 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     return files, [f"{path.name}：{note}" for note in result.notes]
 
 
-def read_workbook(path: str | Path) -> list[reader.ReadForm]:
+def open_grid(path: str | Path):
+    """Read a workbook file into a BookGrid; any failure becomes an XltoolError naming the file."""
     path = Path(path)
     try:
-        grid = xlsx.read_grid(path)
+        return xlsx.read_grid(path)
     except safety.UnsafeWorkbook as exc:   # already a clear message naming the file
         raise XltoolError(str(exc)) from exc
     except Exception as exc:   # openpyxl raises many kinds; all mean "not a readable workbook"
         raise XltoolError(f"{path}：无法打开工作簿（{type(exc).__name__}: {exc}）") from exc
+
+
+def read_forms(grid, path: str | Path) -> list[reader.ReadForm]:
+    """The form instances of a BookGrid; an unrecognised workbook becomes an XltoolError."""
     try:
         return reader.read_book(grid)
     except reader.ReadError as exc:
         raise XltoolError(f"{path}：{exc}") from exc
+
+
+def read_workbook(path: str | Path) -> list[reader.ReadForm]:
+    return read_forms(open_grid(path), path)
 
 
 def expand_paths(paths) -> list[Path]:
