@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass
@@ -64,8 +65,12 @@ class BookGrid:
 _TRANS = str.maketrans({"（": "(", "）": ")", "：": ":", "　": "", " ": "", "\n": "", "\t": "", "\r": ""})
 
 
+_TRAILING_COLON = re.compile(r"[:：]+$")
+
+
+@lru_cache(maxsize=65536)
 def norm(text: object) -> str:
     """Normalise a label for matching: no spaces, half-width brackets, no trailing colon."""
     if text is None:
         return ""
-    return re.sub(r"[:：]+$", "", str(text).translate(_TRANS)).strip()
+    return _TRAILING_COLON.sub("", str(text).translate(_TRANS)).strip()

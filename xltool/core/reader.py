@@ -125,6 +125,7 @@ _COLUMN_ALIASES = {
     "level2": ("二级指标",),
     "level3": ("三级指标",),
 }
+_COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in _COLUMN_ALIASES.items()}
 _NUMERIC_INDICATOR = {"weight", "score"}
 
 
@@ -145,7 +146,7 @@ def _header_row(sheet: SheetGrid) -> tuple[int, dict[str, int]] | None:
             cols: dict[str, int] = {}
             for key, aliases in _COLUMN_ALIASES.items():
                 for c, text in texts.items():
-                    if text and any(text == norm(a) or text.startswith(norm(a)) for a in aliases):
+                    if text and text.startswith(aliases):
                         if key == "target" and ("设置依据" in text or "实际" in text):
                             continue
                         if key == "score" and text != "得分":

@@ -63,6 +63,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from xltool.core import units
 from xltool.core.arith import round_half_up
@@ -331,6 +332,12 @@ def parse_value(text: str) -> Value:
         text = ""
     elif not isinstance(text, str):
         text = repr(text) if isinstance(text, float) else str(text)
+    return _parse_cached(text)
+
+
+@lru_cache(maxsize=16384)
+def _parse_cached(text: str) -> Value:
+    """Values are frozen, so one parse per distinct text is shared (bulk runs repeat texts)."""
     try:
         return _parse(text)
     except (ValueError, ArithmeticError, InvalidOperation, TypeError, IndexError, KeyError):
