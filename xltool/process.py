@@ -10,6 +10,8 @@ from xltool.core import reader
 from xltool.core.cellref import a1
 from xltool.core.evaluate import Evaluation, evaluate
 from xltool.core.findings import ERROR, SEVERITY_ORDER, Finding
+from xltool.ooxml import writeback
+from xltool.ooxml.package import Unsupported
 from xltool.workbooks import XltoolError, open_grid, read_forms
 
 
@@ -64,11 +66,20 @@ def evaluate_grid(grid, path: Path) -> FileResult:
 
 
 def recompute_file(path: str | Path, target: str | Path) -> FileResult:
-    """Recompute one workbook and write the result (values, marks, findings sheet) to target."""
-    result = evaluate_file(path)
+    """Recompute one workbook and write the result (values, marks, findings sheet) to target.
+
+    The package is patched in place (``ooxml.writeback``: fast, keeps everything
+    else); a package the patcher does not handle goes through openpyxl instead.
+    """
+    path = Path(path)
+    grid = open_grid(path)
+    result = evaluate_grid(grid, path)
     forms = [(e.read.cells, e.computed) for e in result.evaluations]
     try:
-        xlsx.write_back(path, target, (forms, result.findings))
+        try:
+            writeback.write_back(path, target, forms, result.findings, writeback.meta_rows(grid))
+        except Unsupported:
+            xlsx.write_back(path, target, (forms, result.findings))
     except safety.UnsafeWorkbook as exc:
         raise XltoolError(str(exc)) from exc
     return result

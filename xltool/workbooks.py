@@ -54,9 +54,11 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
 
 def open_grid(path: str | Path):
     """Read a workbook file into a BookGrid; any failure becomes an XltoolError naming the file."""
+    from xltool.calamine_adapter import read_grid_fast
+
     path = Path(path)
     try:
-        return xlsx.read_grid(path)
+        return read_grid_fast(path)
     except safety.UnsafeWorkbook as exc:   # already a clear message naming the file
         raise XltoolError(str(exc)) from exc
     except Exception as exc:   # openpyxl raises many kinds; all mean "not a readable workbook"

@@ -311,7 +311,7 @@ class XlwingsBook:
 
     def write_computed(self, read, computed: dict[str, object]) -> tuple[int, int]:
         """Recomputed values into their cells; formula cells are Excel's. Returns (written, skipped)."""
-        from xltool.xlsx import PERCENT_FORMAT, is_percent_key
+        from xltool.marks import PERCENT_FORMAT, is_percent_key
 
         by_sheet: dict[str, dict[tuple[int, int], object]] = {}
         percent: dict[str, list[tuple[int, int]]] = {}
@@ -350,7 +350,7 @@ class XlwingsBook:
 
         Returns (cells cleared, the meta rows to keep, original fill by (sheet, A1)).
         """
-        from xltool.xlsx import FINDINGS_SHEET
+        from xltool.marks import FINDINGS_SHEET
 
         kept: list[list] = []
         originals: dict[tuple[str, str], str] = {}
@@ -418,25 +418,18 @@ class XlwingsBook:
 
     def mark(self, findings, originals: dict[tuple[str, str], str]) -> tuple[list[list], int]:
         """A fill and a note per cell with findings (several findings share the note). Returns (meta rows, notes)."""
-        from xltool.xlsx import MARK_FILLS
+        from xltool import marks
 
-        names = {s.name for s in self.book.sheets}
-        by_cell: dict[tuple[str, str], list] = {}
-        for finding in findings:
-            if finding.sheet in names and finding.cell:
-                by_cell.setdefault((finding.sheet, finding.cell), []).append(finding)
-        rank = {"error": 0, "warning": 1, "info": 2}
         rows, notes = [], 0
-        for (sheet_name, coord), group in by_cell.items():
+        for (sheet_name, coord), group in marks.by_cell(findings, {s.name for s in self.book.sheets}).items():
             rng = self.sheet(sheet_name).range(coord)
             original = originals.get((sheet_name, coord))
             if original is None:
                 original = self.original_fill(sheet_name, coord, rng)
-            worst = min(group, key=lambda f: rank[f.severity]).severity
-            rng.color = "#" + MARK_FILLS[worst]
+            rng.color = "#" + marks.MARK_FILLS[marks.worst(group)]
             flag = ""
             if self.caps.notes and rng.note is None:   # a note of the clerk's own is left alone
-                text = "\n\n".join(f.note_text() for f in group)
+                text = marks.note_text(group)
                 note = rng.add_note(text)
                 if not self.caps.remote:
                     _size_note(note, text)
@@ -472,21 +465,19 @@ class XlwingsBook:
         sheet.range((1, 1), (height, width)).value = [[excel_value(v) for v in row] for row in matrix]
 
     def findings_sheet(self, findings) -> None:
-        from xltool.core.findings import SEVERITY_ZH
-        from xltool.xlsx import FILLS, FINDINGS_HEADER, FINDINGS_SHEET
+        from xltool.marks import FINDINGS_HEADER, FINDINGS_SHEET, FINDINGS_WIDTHS, HEADER_FILL, findings_rows
 
-        rows = [list(FINDINGS_HEADER)]
-        rows += [[f.rule, SEVERITY_ZH[f.severity], f.location, f.message, f.expected, f.found] for f in findings]
+        rows = findings_rows(findings)
         sheets = self.book.sheets
         sheet = sheets.add(FINDINGS_SHEET, after=sheets[len(sheets) - 1])
         self._added_sheet = True
         width = len(FINDINGS_HEADER)
         sheet.range((1, 1), (len(rows), width)).value = [[excel_value(v) for v in row] for row in rows]
         header = sheet.range((1, 1), (1, width))
-        header.color = "#" + FILLS["header"].fgColor.rgb[-6:]
+        header.color = "#" + HEADER_FILL
         if self.caps.formatting:
             header.font.bold = True
-            for c, w in enumerate((8, 6, 22, 60, 16, 16), start=1):
+            for c, w in enumerate(FINDINGS_WIDTHS, start=1):
                 sheet.range((1, c)).column_width = w
         else:
             sheet.range((1, 1), (len(rows), width)).autofit()
@@ -499,7 +490,9 @@ class XlwingsBook:
 def _size_note(note, text: str) -> None:
     try:   # Windows COM; other engines keep Excel's default size
         shape = note.api.Shape
-        shape.Width, shape.Height = 320, min(60 + 18 * text.count("\n") + len(text) // 2, 400)
+        from xltool.marks import note_size
+
+        shape.Width, shape.Height = note_size(text)
     except Exception:
         pass
 

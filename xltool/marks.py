@@ -1,0 +1,58 @@
+"""What a write-back puts into a workbook, independent of the library that writes it.
+
+The openpyxl path (``xlsx``), the package patcher (``ooxml.writeback``) and the
+open-book path (``xlwings_adapter``) all mark cells, word notes and fill the
+findings sheet from these definitions, so the three give the same result.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from xltool.core.findings import SEVERITY_ZH
+
+MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+NOTE_AUTHOR = "xltool"
+FINDINGS_SHEET = "校验结果"
+FINDINGS_HEADER = ("规则", "级别", "位置", "说明", "应为", "实为")
+FINDINGS_WIDTHS = (8, 6, 22, 60, 16, 16)
+HEADER_FILL = "D9D9D9"
+PERCENT_FORMAT = "0.00%"
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def is_percent_key(key: str) -> bool:
+    return key.endswith((".pct", ".rate")) or key == "execution_rate"
+
+
+def cell_value(key: str, value):
+    """The value a computed cell holds: percentages as fractions (the cell shows them with %)."""
+    return value / 100 if is_percent_key(key) and isinstance(value, Decimal) else value
+
+
+def by_cell(findings, sheets) -> dict[tuple[str, str], list]:
+    """Findings grouped by the cell they mark (only cells on existing sheets)."""
+    out: dict[tuple[str, str], list] = {}
+    for finding in findings:
+        if finding.sheet in sheets and finding.cell:
+            out.setdefault((finding.sheet, finding.cell), []).append(finding)
+    return out
+
+
+def worst(group) -> str:
+    return min(group, key=lambda f: _RANK[f.severity]).severity
+
+
+def note_text(group, clerk_text: str | None = None) -> str:
+    """One note for all findings of a cell; the clerk's own note stays on top."""
+    text = "\n\n".join(f.note_text() for f in group)
+    return f"{clerk_text}\n\n—— xltool ——\n{text}" if clerk_text else text
+
+
+def note_size(text: str) -> tuple[int, int]:
+    """Width and height (points) of a note big enough for its text."""
+    return 320, min(60 + 18 * text.count("\n") + len(text) // 2, 400)
+
+
+def findings_rows(findings) -> list[list]:
+    return [list(FINDINGS_HEADER)] + [[f.rule, SEVERITY_ZH[f.severity], f.location, f.message, f.expected, f.found]
+                                      for f in findings]

@@ -1,0 +1,1 @@
+"""Editing xlsx packages in place (no openpyxl): the fast, lossless write-back."""

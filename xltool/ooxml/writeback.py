@@ -1,0 +1,195 @@
+"""Write-back by patching the package: only the cells, styles and notes that change are rewritten.
+
+The same result as the openpyxl path (``xlsx.write_back``) — recomputed values
+(formula cells keep their formula and get the value cached), marks (fill and
+note, originals recorded in ``_xltool``), the 校验结果 sheet, full recalculation
+on load — but every other byte of the package is kept: images, charts, shapes,
+macros, pivot tables, rich-text notes, extensions. A package this module does
+not handle raises ``Unsupported`` before anything is written.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from xltool import marks, safety
+from xltool.core import layout
+from xltool.core.cellref import col_letter, parse_a1
+from xltool.ooxml.comments import SheetNotes
+from xltool.ooxml.package import Package, Unsupported
+from xltool.ooxml.sheet import SheetPart, generated_sheet
+from xltool.ooxml.styles import KEEP as KEEP_FILL
+from xltool.ooxml.styles import PERCENT, Styles
+
+HEADER_FONT = '<font><b/><sz val="10"/><name val="宋体"/></font>'
+
+
+class Patch:
+    def __init__(self, source: str | Path):
+        self.package = Package(source)
+        if not self.package.has(Styles.PART):
+            raise Unsupported("no styles part")
+        self.styles = Styles(self.package.text(Styles.PART))
+        self._sheets: dict[str, SheetPart] = {}
+        self._notes: dict[str, SheetNotes] = {}
+        self.fills: dict[tuple[str, int, int], str | None] = {}     # cell → fill to give it (rgb or None)
+        self.percent: set[tuple[str, int, int]] = set()
+        self.sizes: dict[str, dict[str, tuple[int, int]]] = {}
+
+    def sheet(self, name: str) -> SheetPart:
+        if name not in self._sheets:
+            entry = self.package.sheet(name)
+            if entry is None or not self.package.has(entry.part):
+                raise Unsupported(f"sheet {name!r} has no part")
+            self._sheets[name] = SheetPart(self.package.text(entry.part))
+        return self._sheets[name]
+
+    def notes(self, name: str) -> SheetNotes:
+        if name not in self._notes:
+            self._notes[name] = SheetNotes(self.package, self.package.sheet(name).part)
+        return self._notes[name]
+
+    # --- the three steps of a write-back --------------------------------------------------
+    def clear(self, meta_rows: list[list]) -> list[list]:
+        """Undo the previous run's marks; returns the ``_xltool`` rows to keep."""
+        keep = []
+        for row in meta_rows:
+            if row and row[0] == "mark":
+                sheet, _, coord = str(row[1]).rpartition("!")
+                if self.package.sheet(sheet) is None:
+                    continue
+                r, c = parse_a1(coord)
+                self.fills[(sheet, r, c)] = (row[2] if len(row) > 2 else None) or None
+                clerk = row[3] if len(row) > 3 else None
+                if clerk and clerk != "note":     # "note" is the xlwings path's flag, not a clerk's text
+                    self.notes(sheet).put(coord, str(clerk), str(row[4] or "") if len(row) > 4 else "")
+                else:
+                    self._drop_our_note(sheet, coord)
+            elif row and row[0] not in (None, "", "key"):
+                keep.append(list(row[:2]))
+        for entry in self.package.sheets:   # notes left by a run whose meta was lost
+            if entry.name != marks.FINDINGS_SHEET and any(r.get("Type", "").endswith("/comments")
+                                                          for r in self.package.rels(entry.part)):
+                for coord in self.notes(entry.name).refs():
+                    self._drop_our_note(entry.name, coord)
+        if self.package.sheet(marks.FINDINGS_SHEET):
+            self.package.remove_sheet(marks.FINDINGS_SHEET)
+        return keep
+
+    def _drop_our_note(self, sheet: str, coord: str) -> None:
+        note = self.notes(sheet).get(coord)
+        if note and note[1] == marks.NOTE_AUTHOR:
+            self.notes(sheet).remove(coord)
+
+    def write_computed(self, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> None:
+        for key, value in computed.items():
+            sheet_name, r, c = cells[key]
+            sheet = self.sheet(sheet_name)
+            number = marks.cell_value(key, value)
+            if marks.is_percent_key(key) and not self.styles.is_percent(sheet.style(r, c)):
+                self.percent.add((sheet_name, r, c))
+            cell = sheet.cell(r, c)
+            if cell is not None and cell.formula:
+                if number is not None:
+                    sheet.set(r, c, value=number)
+            elif cell is not None or number not in (None, ""):
+                sheet.set(r, c, value=number)
+
+    def mark(self, findings) -> list[list]:
+        """Fill and note each marked cell; returns the ``_xltool`` mark rows recording the originals."""
+        rows = []
+        for (sheet, coord), group in marks.by_cell(findings, {s.name for s in self.package.sheets}).items():
+            r, c = parse_a1(coord)
+            key = (sheet, r, c)
+            original = self.fills[key] if key in self.fills else self.styles.fill_rgb(self.sheet(sheet).style(r, c))
+            notes = self.notes(sheet)
+            clerk = notes.get(coord)
+            clerk = clerk if clerk and clerk[1] != marks.NOTE_AUTHOR else None
+            rows.append(["mark", f"{sheet}!{coord}", original or "", clerk[0] if clerk else None,
+                         clerk[1] if clerk else None])
+            self.fills[key] = marks.MARK_FILLS[marks.worst(group)]
+            text = marks.note_text(group, clerk[0] if clerk else None)
+            if notes.put(coord, text, marks.NOTE_AUTHOR):
+                self.sizes.setdefault(sheet, {})[coord] = marks.note_size(text)
+        return rows
+
+    # --- the sheets xltool owns ---------------------------------------------------------
+    def meta_sheet(self, rows: list[list]) -> None:
+        xml = generated_sheet([["key", "value"], *rows])
+        entry = self.package.sheet(layout.META_SHEET)
+        if entry:
+            self.package.put(entry.part, xml)
+            self._sheets.pop(layout.META_SHEET, None)
+        else:
+            self.package.add_sheet(layout.META_SHEET, xml, hidden=True)
+
+    def findings_sheet(self, findings) -> None:
+        rows = marks.findings_rows(findings)
+        header = self.styles.derive(0, fill=marks.HEADER_FILL, font=self.styles.add_font(HEADER_FONT))
+        xml = generated_sheet(rows, marks.FINDINGS_WIDTHS, header, autofilter=True, freeze=True)
+        self.package.add_sheet(marks.FINDINGS_SHEET, xml)
+        index = len(self.package.sheets) - 1
+        ref = f"'{marks.FINDINGS_SHEET}'!$A$1:${col_letter(len(marks.FINDINGS_HEADER))}${len(rows)}"
+        self.package.set_defined_name("_xlnm._FilterDatabase", index, ref, hidden=True)
+
+    # --- output --------------------------------------------------------------------------
+    def _apply_styles(self) -> None:
+        for key in set(self.fills) | self.percent:
+            sheet_name, r, c = key
+            sheet = self.sheet(sheet_name)
+            style = self.styles.derive(sheet.style(r, c), fill=self.fills.get(key, KEEP_FILL),
+                                       number_format=PERCENT if key in self.percent else None)
+            sheet.set(r, c, style=style)
+
+    def save(self, target: str | Path) -> None:
+        self._apply_styles()
+        for name, notes in self._notes.items():
+            notes.save(self.sheet(name), self.sizes.get(name, {}))
+        for name, sheet in self._sheets.items():
+            entry = self.package.sheet(name)
+            if entry is not None:
+                self.package.put(entry.part, sheet.render())
+        if self.styles.added:
+            self.package.put(Styles.PART, self.styles.render())
+        self.package.full_calc_on_load()
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=".xlsx", dir=target.parent)
+        os.close(fd)
+        try:
+            self.package.save(tmp)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def meta_rows(grid) -> list[list]:
+    """The rows of a BookGrid's ``_xltool`` sheet (empty when it has none)."""
+    sheet = grid.sheet(layout.META_SHEET)
+    if sheet is None:
+        return []
+    return [[sheet.get(r, c) for c in range(1, 6)] for r in range(1, sheet.max_row + 1)]
+
+
+def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
+    """Patch ``source`` with the evaluations of its forms and save the result at ``target``.
+
+    forms: [(cells, computed)] per form; findings: resolved (sheet and cell set);
+    meta_rows: the rows of the workbook's ``_xltool`` sheet as read (empty when it has none).
+    """
+    safety.precheck(source)
+    patch = Patch(source)
+    keep = patch.clear(meta_rows)
+    for cells, computed in forms:
+        patch.write_computed(cells, computed)
+    mark_rows = patch.mark(findings)
+    if mark_rows or patch.package.sheet(layout.META_SHEET) or keep:
+        patch.meta_sheet(keep + mark_rows)
+    if findings:
+        patch.findings_sheet(findings)
+    patch.save(target)
