@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 import libreoffice
 from conftest import ROOT
 from xltool.cli import app
+from xltool.convert import walk
 
 sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 import make_corpus  # noqa: E402
@@ -43,6 +44,7 @@ def test_convert_folder(folder, tmp_path, extra):
     result = CliRunner().invoke(app, ["convert", str(folder), "-o", str(tmp_path), *extra])
     assert result.exit_code == 2, result.output          # some inputs could not be read
     rows = summary_rows(tmp_path / "汇总.xlsx")
+    assert list(rows) == [str(p.relative_to(folder)) for p in walk(folder)]   # input order, one row per file
     assert rows["县甲/附表.xlsx"][1] == "预算附表" and rows["县甲/附表.xlsx"][3] == "有错误"
     assert rows["项目2.xlsx"][1] == "项目支出绩效目标表"
     assert rows["truncated.xlsx"][3] == "失败" and "文件已损坏" in rows["truncated.xlsx"][7]
@@ -69,14 +71,46 @@ def test_dask_cluster_gives_the_same_results(folder, tmp_path):
         remote = bulk.convert(folder, tmp_path / "remote", scheduler=cluster.scheduler_address)
     assert [(r.file, r.form, r.status, r.errors, r.warnings) for r in remote.rows] == \
            [(r.file, r.form, r.status, r.errors, r.warnings) for r in local.rows]
-    assert sorted(f.to_dict().items().__repr__() for f in remote.findings) == \
-           sorted(f.to_dict().items().__repr__() for f in local.findings)
+    assert remote.by_rule == local.by_rule and remote.by_severity == local.by_severity
+    assert sheet_rows(remote.summary_path, "全部问题") == sheet_rows(local.summary_path, "全部问题")
+    assert sheet_rows(local.summary_path, "全部问题")   # the comparison is not vacuous
     for path in (tmp_path / "local").rglob("*.xlsx"):
         if path.name != "汇总.xlsx":
             twin = tmp_path / "remote" / path.relative_to(tmp_path / "local")
             assert summary_cells(path) == summary_cells(twin)
 
 
+def sheet_rows(path, sheet):
+    ws = openpyxl.load_workbook(path)[sheet]
+    return sorted(ws.iter_rows(min_row=2, values_only=True), key=repr)
+
+
 def summary_cells(path):
     wb = openpyxl.load_workbook(path)
     return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_run_leaves_no_partial_summary(folder, tmp_path, jobs):
+    from xltool import convert as bulk
+
+    def stop(row):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bulk.convert(folder, tmp_path, jobs=jobs, check_only=True, on_progress=stop)
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".xlsx"]   # neither 汇总.xlsx nor its temporary file
+
+
+def test_walk_lists_workbooks_in_sorted_path_order(tmp_path):
+    from xltool.convert import SUFFIXES, walk, walk_names
+
+    for name in ("a-c/x.xlsx", "a/b/y.XLSX", "a/z.xls", "a.xlsx", "b.xlsm", "~$lock.xlsx", ".~lock.xlsx",
+                 "..xlsx", ".xlsx", "notes.txt", "a/b.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    expected = sorted(p for p in tmp_path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                      and not p.name.startswith(("~$", ".~")))
+    assert walk(tmp_path) == expected
+    assert walk_names(tmp_path) == [str(p.relative_to(tmp_path)) for p in expected]
+    assert walk_names(tmp_path)[:3] == ["..xlsx", "a/b/y.XLSX", "a/z.xls"]   # "a/…" before "a-c/…" and "a.xlsx"

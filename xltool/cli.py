@@ -136,7 +136,7 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
         _fail(f"{src}：不是文件夹")
     if outdir.resolve() == src.resolve():
         _fail("输出文件夹不能与输入文件夹相同（xltool 从不改写输入文件）")
-    total = len(bulk.walk(src))
+    total = len(bulk.walk_names(src))
     columns = (TextColumn("[bold]处理中"), BarColumn(), MofNCompleteColumn(), TextColumn("剩余"),
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -146,7 +146,7 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
     for row in summary.rows:
         if row.status == "失败":
             err.print(f"[red]失败：[/red]{row.reason}")
-    errors = sum(r.errors for r in summary.rows)
+    errors = summary.errors
     console.print(f"共 {total} 个文件：成功 {total - summary.failed} 个，失败 {summary.failed} 个，"
                   f"错误 {errors} 条；汇总 → {summary.summary_path}")
     raise typer.Exit(2 if summary.failed else (1 if errors else 0))

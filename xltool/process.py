@@ -5,7 +5,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltool import safety, xlsx
+from xltool import safety
 from xltool.core import reader
 from xltool.core.cellref import a1
 from xltool.core.evaluate import Evaluation, evaluate
@@ -79,6 +79,8 @@ def recompute_file(path: str | Path, target: str | Path) -> FileResult:
         try:
             writeback.write_back(path, target, forms, result.findings, writeback.meta_rows(grid))
         except Unsupported:
+            from xltool import xlsx   # openpyxl: loaded only when needed
+
             xlsx.write_back(path, target, (forms, result.findings))
     except safety.UnsafeWorkbook as exc:
         raise XltoolError(str(exc)) from exc

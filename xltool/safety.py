@@ -5,7 +5,8 @@
 - a zip bomb (enormous decompressed size) and oversized sheets are refused
   before anything is decompressed;
 - parts that the openpyxl round trip would drop (images, charts, shapes, VBA)
-  are detected, so that write-back can refuse rather than lose them.
+  are detected, so that the openpyxl write-back (the fallback when the package
+  patcher cannot edit a workbook) refuses rather than loses them.
 XML parsing itself goes through defusedxml (openpyxl picks it up when installed),
 which rejects external entities and entity expansion.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 MAX_TOTAL_UNCOMPRESSED = 256 * 1024 * 1024    # bytes, whole package
@@ -48,9 +50,13 @@ def precheck(path: str | Path) -> None:
         raise UnsafeWorkbook(f"{path}：旧版 .xls 格式，请另存为 .xlsx 后再处理")
     try:
         with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except zipfile.BadZipFile as exc:
+            _check_parts(path, zf)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise UnsafeWorkbook(f"{path}：文件已损坏或不是 xlsx 工作簿（{exc}）") from exc
+
+
+def _check_parts(path: Path, zf: zipfile.ZipFile) -> None:
+    infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise UnsafeWorkbook(f"{path}：解压后大小 {total // 2**20} MB 超过上限 {MAX_TOTAL_UNCOMPRESSED // 2**20} MB，"
@@ -63,7 +69,7 @@ def precheck(path: str | Path) -> None:
             raise UnsafeWorkbook(f"{path}：工作表 {info.filename} 过大（{info.file_size // 2**20} MB），超过单表上限"
                                  f" {MAX_SHEET_UNCOMPRESSED // 2**20} MB，已拒绝处理")
         if info.filename.startswith("xl/worksheets/sheet"):
-            _check_dimension(path, info)
+            _check_dimension(path, zf, info)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         raise UnsafeWorkbook(f"{path}：不是 Excel 工作簿（缺少 xl/workbook.xml）")
@@ -72,9 +78,9 @@ def precheck(path: str | Path) -> None:
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
 
 
-def _check_dimension(path: Path, info: zipfile.ZipInfo) -> None:
+def _check_dimension(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Refuse a sheet that declares more cells than the cap (read from the first bytes only)."""
-    with zipfile.ZipFile(path) as zf, zf.open(info) as fh:
+    with zf.open(info) as fh:
         head = fh.read(4096)
     m = _DIMENSION.search(head)
     if not m or not m.group(3):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xltool import safety, xlsx
+from xltool import safety
 from xltool.core import layout, model, reader
 from xltool.importers import import_text
 
@@ -20,6 +20,8 @@ def write_template(form: str, path: str | Path, year: int | None = None) -> Path
     if form not in model.FORM_IDS:
         raise XltoolError(f"未知表单类型“{form}”，可选：{'、'.join(model.FORM_IDS)}")
     path = Path(path)
+    from xltool import xlsx
+
     xlsx.write_plan(layout.plan_workbook(layout.blank_instance(form, year)), path)
     return path
 
@@ -43,6 +45,8 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     result = import_text(text)
     if not result.instances:
         raise XltoolError(f"{path}：未找到可导入的表单")
+    from xltool import xlsx
+
     prefix = path.stem.split("_")[0]
     files = []
     for n, instance in enumerate(result.instances, start=1):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from xltool import safety
+from xltool import atomic, safety
 from xltool.core import layout
 from xltool.core.cellref import a1, col_letter
 from xltool.core.grid import BookGrid, SheetGrid
@@ -225,25 +224,10 @@ def inject_cached(path: Path, cached: dict[str, dict[str, object]]) -> None:
 
 def save_atomic(wb, path: str | os.PathLike, cached: dict | None = None) -> None:
     """Save through a temporary file in the same folder, then rename over the target."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic.replacing(path) as tmp:
         wb.save(tmp)
         if cached:
-            inject_cached(Path(tmp), cached)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+            inject_cached(tmp, cached)
 
 
 def write_plan(plan: layout.WorkbookPlan, path: str | os.PathLike) -> None:
@@ -432,48 +416,4 @@ def grid_to_xlsx(grid: BookGrid, target) -> None:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
         if sheet.hidden:
             ws.sheet_state = "hidden"
-    save_atomic(wb, target)
-
-
-def write_summary(rows, findings, target) -> None:
-    """The bulk run's summary: one row per file, all findings (filterable), a chart per rule."""
-    from openpyxl.chart import BarChart, Reference
-
-    from xltool.core.findings import SEVERITY_ZH
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "文件汇总"
-    ws.append(["文件", "表单", "单位/项目", "状态", "错误数", "警告数", "总分", "说明"])
-    for r in rows:
-        ws.append([r.file, r.form, r.entity, r.status, r.errors, r.warnings, r.score, r.reason])
-    ws.auto_filter.ref = ws.dimensions
-    for c, width in enumerate((40, 16, 30, 8, 8, 8, 8, 60), start=1):
-        ws.column_dimensions[col_letter(c)].width = width
-    fs = wb.create_sheet("全部问题")
-    fs.append(["文件", "规则", "级别", "位置", "说明", "应为", "实为"])
-    for f in findings:
-        fs.append([f.file, f.rule, SEVERITY_ZH[f.severity], f.location, f.message, f.expected, f.found])
-    fs.auto_filter.ref = fs.dimensions
-    for sheet in (ws, fs):
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-        for cell in sheet[1]:
-            cell.font, cell.fill = STYLES["header"][0], FILLS["header"]
-        sheet.freeze_panes = "A2"
-    cs = wb.create_sheet("按规则统计")
-    cs.append(["规则", "条数"])
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.rule] = counts.get(f.rule, 0) + 1
-    for rule, n in sorted(counts.items()):
-        cs.append([rule, n])
-    if counts:
-        chart = BarChart()
-        chart.title, chart.y_axis.title = "各规则问题条数", "条数"
-        chart.add_data(Reference(cs, min_col=2, min_row=1, max_row=len(counts) + 1), titles_from_data=True)
-        chart.set_categories(Reference(cs, min_col=1, min_row=2, max_row=len(counts) + 1))
-        cs.add_chart(chart, "D2")
     save_atomic(wb, target)

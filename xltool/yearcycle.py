@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xltool import workbooks, xlsx
+from xltool import summary, workbooks, xlsx
 from xltool.convert import FORM_ZH, FileRow, walk
 from xltool.core import layout, model, rollover
 
@@ -42,7 +42,7 @@ def rollover_paths(paths, to_year: int, outdir: str | Path) -> list[FileRow]:
             name = rel.with_suffix(".xlsx") if len(reads) == 1 else rel.with_name(f"{rel.stem}_{n + 1}.xlsx")
             xlsx.write_plan(layout.plan_workbook(new), outdir / name)
             rows.append(FileRow(str(name), FORM_ZH[read.form], str(read.instance.entity)))
-    xlsx.write_summary(rows, [], outdir / "汇总.xlsx")
+    summary.write_summary(rows, [], outdir / "汇总.xlsx")
     return rows
 
 
@@ -63,5 +63,5 @@ def self_evaluation_paths(paths, outdir: str | Path) -> list[FileRow]:
             name = rel.with_name(f"{rel.stem}_自评表{'' if len(targets) == 1 else n + 1}.xlsx")
             xlsx.write_plan(layout.plan_workbook(evaluation), outdir / name)
             rows.append(FileRow(str(name), FORM_ZH[model.SELF_EVALUATION], evaluation.project))
-    xlsx.write_summary(rows, [], outdir / "汇总.xlsx")
+    summary.write_summary(rows, [], outdir / "汇总.xlsx")
     return rows

@@ -46,6 +46,7 @@ class SheetNotes:
                 self.items[attrs(f"<c{m.group(1)}>")["ref"]] = m.group(0)
         self.added: set[str] = set()
         self.removed: set[str] = set()
+        self.dirty = False
 
     def get(self, ref: str) -> tuple[str, str] | None:
         """(text, author) of the note on a cell."""
@@ -68,6 +69,7 @@ class SheetNotes:
         if ref not in self.items:
             self.added.add(ref)
         self.removed.discard(ref)
+        self.dirty = True
         space = ' xml:space="preserve"' if "\n" in text or text != text.strip() else ""
         self.items[ref] = (f'<comment ref="{ref}" authorId="{self.authors.index(author)}"><text>'
                            f"<t{space}>{xml_text(text)}</t></text></comment>")
@@ -76,6 +78,7 @@ class SheetNotes:
     def remove(self, ref: str) -> None:
         if ref in self.items and ref not in self.threaded:
             del self.items[ref]
+            self.dirty = True
             if ref in self.added:
                 self.added.discard(ref)
             else:
@@ -83,7 +86,7 @@ class SheetNotes:
 
     def save(self, sheet: SheetPart, sizes: dict[str, tuple[int, int]]) -> None:
         """Write the comments part and VML back (creating them and their links when new)."""
-        if not (self.added or self.removed or self.items != self._original_items()):
+        if not self.dirty:
             return
         package = self.package
         if not self.comments_part:
@@ -94,11 +97,6 @@ class SheetNotes:
         package.put(self.comments_part, f'{XML_HEAD}<comments xmlns="{NS_MAIN}"><authors>{authors}</authors>'
                                         f'<commentList>{"".join(self.items.values())}</commentList></comments>')
         self._save_vml(sheet, sizes)
-
-    def _original_items(self) -> dict[str, str]:
-        if not (self.comments_part and self.package.has(self.comments_part)):
-            return {}
-        return {attrs(f"<c{m.group(1)}>")["ref"]: m.group(0) for m in _COMMENT.finditer(self.package.text(self.comments_part))}
 
     def _save_vml(self, sheet: SheetPart, sizes) -> None:
         package = self.package

@@ -228,8 +228,9 @@ class Package:
     # --- output ----------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in self.parts.items():
-                info = self.infos.get(name) or zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            for name, data in self.parts.items():   # fresh entries: no extra fields carried over
+                old = self.infos.get(name)
+                info = zipfile.ZipInfo(name, old.date_time if old else (1980, 1, 1, 0, 0, 0))
                 zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 

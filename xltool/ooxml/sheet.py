@@ -39,6 +39,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
 class Cell:
     attrs: dict[str, str]
     inner: str            # content between <c> and </c> ("" for <c/>)
+    raw: str              # the element as it stands, written back verbatim when unchanged
 
     @property
     def style(self) -> int:
@@ -128,7 +129,7 @@ class SheetPart:
                 a = attrs(f"<c{c.group(1)}>")
                 if "r" not in a:
                     raise Unsupported("a cell without its reference")
-                cells[parse_ref(a["r"])[1]] = Cell(a, c.group(2) or "")
+                cells[parse_ref(a["r"])[1]] = Cell(a, c.group(2) or "", c.group(0))
             self._cells[r] = cells
         return self._cells[r]
 
@@ -185,7 +186,7 @@ class SheetPart:
                 value, style = edits[c]
                 out.append(render_cell(f"{col_letter(c)}{r}", cell, value, style))
             else:
-                out.append(f"<c{_head(cell)}>{cell.inner}</c>" if cell.inner else f"<c{_head(cell)}/>")
+                out.append(cell.raw)
         head = f"<row{row.group(1)}" if row else f'<row r="{r}"'
         head = re.sub(r'\sspans="[^"]*"', "", head).rstrip()
         return f"{head}>{''.join(out)}</row>"
@@ -201,9 +202,6 @@ class SheetPart:
         ref = f"{a1(r1, c1)}:{a1(r2, c2)}"
         return text[:m.start(1)] + ref + text[m.end(2) if m.group(2) else m.end(1):]
 
-
-def _head(cell: Cell) -> str:
-    return "".join(f' {k}="{xml_text(v)}"' for k, v in cell.attrs.items())
 
 
 def generated_sheet(rows: list[list], widths=(), header_style: int | None = None, autofilter: bool = False,

@@ -9,11 +9,9 @@ not handle raises ``Unsupported`` before anything is written.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from xltool import marks, safety
+from xltool import atomic, marks, safety
 from xltool.core import layout
 from xltool.core.cellref import col_letter, parse_a1
 from xltool.ooxml.comments import SheetNotes
@@ -153,19 +151,8 @@ class Patch:
         if self.styles.added:
             self.package.put(Styles.PART, self.styles.render())
         self.package.full_calc_on_load()
-        target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=".xlsx", dir=target.parent)
-        os.close(fd)
-        try:
+        with atomic.replacing(target) as tmp:
             self.package.save(tmp)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 def meta_rows(grid) -> list[list]:

@@ -1,0 +1,178 @@
+"""The bulk run's summary workbook (汇总.xlsx), written as a stream with xlsxwriter.
+
+Sheets: 文件汇总 (one row per file), 全部问题 (one row per finding, filterable) and
+按规则统计 (count per rule, with a column chart). Rows go straight to disk
+(``constant_memory``): only the per-rule counts stay in memory, so a run over
+10,000 files costs no more memory than one over 100. Text always stays text
+(``=3人`` never becomes a formula). The workbook appears at its target only when
+complete: it is written to a temporary file in the same folder, then renamed.
+
+    with SummaryWriter(outdir / "汇总.xlsx") as writer:
+        writer.add(row, findings)        # rows in the order they should appear
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+
+from xltool import atomic
+from xltool.core.findings import SEVERITY_ZH
+
+FILES_SHEET, FINDINGS_SHEET, RULES_SHEET = "文件汇总", "全部问题", "按规则统计"
+FILE_FIELDS = ("file", "form", "entity", "status", "errors", "warnings", "score", "reason")
+FILES_HEADER = ("文件", "表单", "单位/项目", "状态", "错误数", "警告数", "总分", "说明")
+FILES_WIDTHS = (40, 16, 30, 8, 8, 8, 8, 60)
+FINDINGS_HEADER = ("文件", "规则", "级别", "位置", "说明", "应为", "实为")
+FINDINGS_WIDTHS = (40, 8, 6, 22, 60, 16, 16)
+RULES_HEADER, RULES_WIDTHS = ("规则", "条数"), (10, 8)
+CHART_TITLE = "各规则问题条数"
+HEADER_FORMAT = {"bold": True, "font_name": "宋体", "font_size": 10, "pattern": 1, "bg_color": "#D9D9D9"}
+BOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                "strings_to_urls": False}
+MAX_ROWS = 1_048_576   # Excel's limit, header included
+
+
+def file_values(row) -> tuple:
+    return tuple(getattr(row, name) for name in FILE_FIELDS)
+
+
+def finding_values(f) -> tuple:
+    return (f.file, f.rule, SEVERITY_ZH[f.severity], f.location, f.message, f.expected, f.found)
+
+
+def write_cell(ws, r: int, c: int, value) -> None:
+    """Numbers as numbers (Decimal → float only here, at the output edge), anything else as text."""
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(r, c, value)
+    elif isinstance(value, (int, float, Decimal)):
+        ws.write_number(r, c, float(value))
+    else:
+        ws.write_string(r, c, str(value))
+
+
+class _Sheet:
+    """A data sheet filled top to bottom: header, frozen first row, widths, autofilter at the end."""
+
+    def __init__(self, book, name: str, header: tuple, widths: tuple, fmt):
+        self.ws = book.add_worksheet(name)
+        self.width = len(header)
+        self.rows = 0        # data rows written
+        self.dropped = 0     # rows beyond Excel's limit
+        for c, w in enumerate(widths):
+            self.ws.set_column(c, c, w)
+        for c, title in enumerate(header):
+            self.ws.write_string(0, c, title, fmt)
+        self.ws.freeze_panes(1, 0)
+
+    def append(self, values) -> None:
+        if self.rows + 1 >= MAX_ROWS:
+            self.dropped += 1
+            return
+        self.rows += 1
+        for c, value in enumerate(values):
+            write_cell(self.ws, self.rows, c, value)
+
+    def finish(self) -> None:
+        self.ws.autofilter(0, 0, self.rows, self.width - 1)
+
+
+class SummaryWriter:
+    """Streams the summary workbook to a temporary file; ``close()`` renames it over the target."""
+
+    def __init__(self, target: str | os.PathLike):
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.rule_counts: dict[str, int] = {}
+        self._tmp: Path | None = None
+        self._scratch = tempfile.mkdtemp(prefix="xltool-summary-")   # xlsxwriter's per-sheet row files
+        try:
+            self._tmp = atomic.temp_beside(self.target)
+            self._book = xlsxwriter.Workbook(str(self._tmp), {**BOOK_OPTIONS, "tmpdir": self._scratch})
+            self._header = self._book.add_format(HEADER_FORMAT)
+            self._files = _Sheet(self._book, FILES_SHEET, FILES_HEADER, FILES_WIDTHS, self._header)
+            self._findings = _Sheet(self._book, FINDINGS_SHEET, FINDINGS_HEADER, FINDINGS_WIDTHS, self._header)
+        except BaseException:
+            self.abort()
+            raise
+
+    def add(self, row, findings=()) -> None:
+        """One file's row on 文件汇总 and its findings on 全部问题."""
+        self._files.append(file_values(row))
+        for finding in findings:
+            self.add_finding(finding)
+
+    def add_finding(self, finding) -> None:
+        self._findings.append(finding_values(finding))
+        self.rule_counts[finding.rule] = self.rule_counts.get(finding.rule, 0) + 1
+
+    def close(self) -> None:
+        try:
+            self._files.finish()
+            self._findings.finish()
+            self._write_rules()
+            self._book.close()
+            atomic.publish(self._tmp, self.target)
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Drop the unfinished workbook: the target is left as it was, no temporary file remains."""
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def __enter__(self) -> SummaryWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _write_rules(self) -> None:
+        ws = self._book.add_worksheet(RULES_SHEET)
+        for c, (title, width) in enumerate(zip(RULES_HEADER, RULES_WIDTHS)):
+            ws.set_column(c, c, width)
+            ws.write_string(0, c, title, self._header)
+        counts = sorted(self.rule_counts.items())
+        for r, (rule, n) in enumerate(counts, start=1):
+            ws.write_string(r, 0, rule)
+            ws.write_number(r, 1, n)
+        note = self._overflow_note()
+        if note:
+            ws.write_string(len(counts) + 2, 0, note)
+        if counts:
+            ws.insert_chart("D2", self._chart(len(counts)))
+
+    def _chart(self, n: int):
+        chart = self._book.add_chart({"type": "column"})
+        chart.add_series({"name": [RULES_SHEET, 0, 1], "categories": [RULES_SHEET, 1, 0, n, 0],
+                          "values": [RULES_SHEET, 1, 1, n, 1]})
+        chart.set_title({"name": CHART_TITLE})
+        chart.set_y_axis({"name": "条数"})
+        return chart
+
+    def _overflow_note(self) -> str:
+        full = [f"{name}已满（Excel 最多 {MAX_ROWS:,} 行），另有 {sheet.dropped:,} 行未列出"
+                for sheet, name in ((self._files, FILES_SHEET), (self._findings, FINDINGS_SHEET)) if sheet.dropped]
+        return "；".join([*full, "按规则统计包含全部问题"]) if full else ""
+
+
+def write_summary(rows, findings, target: str | os.PathLike) -> None:
+    """The whole summary at once (rows and findings already in memory)."""
+    with SummaryWriter(target) as writer:
+        for row in rows:
+            writer.add(row)
+        for finding in findings:
+            writer.add_finding(finding)
