@@ -1,6 +1,5 @@
 """Properties: recompute is idempotent on every seed workbook; sums do not depend on row order;
 the reader never crashes on arbitrary grids (a bounded fuzz run, also in CI)."""
-import random
 from decimal import Decimal
 
 import openpyxl
@@ -10,7 +9,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from xltool import process
-from xltool.core import funds, layout, model, reader
+from xltool.core import funds, model, reader
 from xltool.core.calc_budget import recompute_budget
 from xltool.core.grid import BookGrid, SheetGrid
 

@@ -162,7 +162,7 @@ def test_fifty_counties_totals_and_percentages(counties):
 
 def test_fifty_counties_transfers_net_out(counties):
     all_cells, report = counties
-    top, rest = all_cells[0], all_cells[1:]
+    rest = all_cells[1:]
     balance = report.book.tables["balance"]
     received = [sum(c[("balance", "in.upper_subsidy")][j] for c in rest) for j in range(2)]
     remitted = [sum(c[("balance", "out.upper_remit")][j] or 0 for c in rest) for j in range(2)]

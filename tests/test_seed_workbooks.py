@@ -1,6 +1,5 @@
 """Every seed instance is in a committed workbook under workbooks/, and reads back exactly."""
 from collections import Counter
-from pathlib import Path
 
 import pytest
 

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from conftest import ROOT
 from xltool import process, workbooks
 from xltool.cli import app
-from xltool.core import funds, layout, model, reader, rollover
+from xltool.core import funds, layout, model, rollover
 from xltool.core.evaluate import evaluate
 
 WB = ROOT / "workbooks"
