@@ -29,7 +29,7 @@ xw = pytest.importorskip("xlwings")
 if not xw.__pro__:
     pytest.skip("xlwings' remote engine is not enabled (XLWINGS_LICENSE_KEY)", allow_module_level=True)
 
-from xltool import addin, excel, process, xlsx  # noqa: E402
+from xltool import addin, excel, marks, process, xlsx  # noqa: E402
 from xltool.core import layout, reader  # noqa: E402
 from xltool.core.findings import SEVERITY_ORDER  # noqa: E402
 from xltool.xlwings_adapter import XlwingsBook, excel_value, fill_hex, rectangles, role_cells  # noqa: E402
@@ -75,7 +75,7 @@ def formula_cells(path):
 
 def excel_expected(key, value):
     """What the file path puts into a computed cell, as a plain Python value."""
-    if xlsx.is_percent_key(key) and isinstance(value, Decimal):
+    if marks.is_percent_key(key) and isinstance(value, Decimal):
         value = value / 100
     if isinstance(value, Decimal):
         return float(value)
@@ -177,7 +177,7 @@ def test_recompute_writes_what_the_file_path_computes(path, client, expected):
         for key in evaluation.computed:
             sheet, r, c = evaluation.read.cells[key]
             cell = (sheet, f"{openpyxl.utils.get_column_letter(c)}{r}")
-            if xlsx.is_percent_key(key) and cell not in formulas:
+            if marks.is_percent_key(key) and cell not in formulas:
                 assert any(s == sheet for s, _ in pct)
     assert_marks(payload, actions, want.findings, client, result)
 
@@ -190,7 +190,7 @@ def assert_marks(payload, actions, findings, client, result):
     for sheet, cell, args in cell_actions(payload, actions, "setRangeColor"):
         fills[(sheet, cell)] = args[0]
     for cell, group in groups.items():
-        assert fills.get(cell) == "#" + xlsx.MARK_FILLS[worst(group)], cell
+        assert fills.get(cell) == "#" + marks.MARK_FILLS[worst(group)], cell
     notes = {(sheet, cell): args[1] for sheet, cell, args in cell_actions(payload, actions, "addNote")}
     if client == "Office.js":
         assert notes == {cell: "\n\n".join(f.note_text() for f in group) for cell, group in groups.items()}
@@ -199,22 +199,22 @@ def assert_marks(payload, actions, findings, client, result):
     added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
     written = written_cells(payload, actions)
     if findings:
-        assert xlsx.FINDINGS_SHEET in added
+        assert marks.FINDINGS_SHEET in added
         rows = {}
         for (sheet, cell), value in written.items():
-            if sheet == xlsx.FINDINGS_SHEET:
+            if sheet == marks.FINDINGS_SHEET:
                 rows[cell] = plain(value)
-        assert [rows[f"{col}1"] for col in "ABCDEF"] == list(xlsx.FINDINGS_HEADER)
+        assert [rows[f"{col}1"] for col in "ABCDEF"] == list(marks.FINDINGS_HEADER)
         for n, f in enumerate(findings, start=2):
             assert [rows[f"{col}{n}"] for col in "ABCDEF"] == [
                 f.rule, {"error": "错误", "warning": "警告", "info": "提示"}[f.severity], f.location, f.message,
                 f.expected, f.found]
         assert f"A{len(findings) + 2}" not in rows
     else:
-        assert xlsx.FINDINGS_SHEET not in added
-    marks = {plain(v) for (sheet, cell), v in written.items() if sheet == layout.META_SHEET and cell.startswith("B")
-             and written.get((sheet, "A" + cell[1:])) == "mark"}
-    assert marks == {f"{s}!{c}" for s, c in groups}
+        assert marks.FINDINGS_SHEET not in added
+    marked = {plain(v) for (sheet, cell), v in written.items() if sheet == layout.META_SHEET and cell.startswith("B")
+              and written.get((sheet, "A" + cell[1:])) == "mark"}
+    assert marked == {f"{s}!{c}" for s, c in groups}
     assert result.marked == len(groups)
     if client == "VBA":   # everything queued is something the VBA client (Remote.bas) can run
         assert {a["func"] for a in actions} <= VBA_FUNCS
@@ -227,7 +227,7 @@ def test_check_marks_but_writes_no_values(client, expected):
     payload = payload_from_xlsx(path, client)
     result, actions = run(payload, excel.check)
     written = written_cells(payload, actions)
-    assert not [cell for cell in written if cell[0] not in (layout.META_SHEET, xlsx.FINDINGS_SHEET)]
+    assert not [cell for cell in written if cell[0] not in (layout.META_SHEET, marks.FINDINGS_SHEET)]
     assert_marks(payload, actions, expected(path).findings, client, result)
     assert "校验完成" in result.message and "错误" in result.message
 
@@ -244,7 +244,7 @@ def test_clear_marks_undoes_a_run(path, client, expected):
 
     # running again: the old marks are undone first, the original fills are the recorded ones
     again, actions2 = run(marked, excel.check)
-    assert [a["args"][1] for a in actions2 if a["func"] == "addSheet"] == [xlsx.FINDINGS_SHEET]
+    assert [a["args"][1] for a in actions2 if a["func"] == "addSheet"] == [marks.FINDINGS_SHEET]
     assert any(a["func"] == "sheetDelete" for a in actions2)
     twice = apply_actions(marked, actions2)
     meta = next(s for s in twice["sheets"] if s["name"] == layout.META_SHEET)["values"]
@@ -262,7 +262,7 @@ def test_clear_marks_undoes_a_run(path, client, expected):
     deleted = {(s, c) for s, c, _ in cell_actions(twice, actions3, "deleteNote")}
     assert deleted == (set(by_cell(findings)) if client == "Office.js" else set())
     assert [twice["sheets"][a["sheet_position"]]["name"] for a in actions3 if a["func"] == "sheetDelete"] == [
-        xlsx.FINDINGS_SHEET]
+        marks.FINDINGS_SHEET]
     cleared = apply_actions(twice, actions3)
     meta = next(s for s in cleared["sheets"] if s["name"] == layout.META_SHEET)["values"]
     assert not [row for row in meta if row and row[0] == "mark"]
@@ -286,7 +286,7 @@ def test_a_workbook_without_meta_gets_a_hidden_one():
     result, actions = run(payload, excel.check)
     assert result.marked
     added = [a for a in actions if a["func"] == "addSheet"]
-    assert [a["args"][1] for a in added] == [layout.META_SHEET, xlsx.FINDINGS_SHEET]
+    assert [a["args"][1] for a in added] == [layout.META_SHEET, marks.FINDINGS_SHEET]
     assert any(a["func"] == "setSheetVisibility" and a["args"] == ["Hidden"] for a in actions)
     assert actions[-1]["func"] == "activateSheet" and actions[-1]["args"] == [0]   # back on the clerk's sheet
 

@@ -6,7 +6,7 @@ import pytest
 
 import libreoffice
 from conftest import ROOT
-from xltool import process, workbooks, xlsx
+from xltool import marks, process, workbooks
 
 WB = ROOT / "workbooks"
 REGION = next(WB.glob("004_01_*.xlsx"))
@@ -98,7 +98,7 @@ def test_libreoffice_recalculation_agrees_with_xltool(tmp_path):
             lo = values[sheet].cell(r, c).value
             if value is None:
                 assert lo in (None, ""), key
-            elif xlsx.is_percent_key(key):
+            elif marks.is_percent_key(key):
                 assert Decimal(repr(lo * 100)).quantize(Decimal("0.01")) == value, key
             else:
                 assert Decimal(repr(lo)) == value, key

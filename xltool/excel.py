@@ -62,7 +62,7 @@ def _summary(findings) -> str:
 def _run(book, write_values: bool) -> MacroResult:
     from xltool.process import evaluate_grid
     from xltool.workbooks import XltoolError
-    from xltool.xlsx import FINDINGS_SHEET
+    from xltool.marks import FINDINGS_SHEET
     from xltool.xlwings_adapter import XlwingsBook
 
     xb = XlwingsBook(book)

@@ -9,18 +9,17 @@
 from __future__ import annotations
 
 import os
-import re
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
-import defusedxml.ElementTree as ET
 import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltool import atomic, safety
+from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, PERCENT_FORMAT, by_cell,
+                           cell_value, findings_rows, is_percent_key, note_size, note_text, worst)
 from xltool.core import layout
 from xltool.core.cellref import a1, col_letter
 from xltool.core.grid import BookGrid, SheetGrid
@@ -42,8 +41,6 @@ STYLES = {
     "input": (Font(name=FONT, size=10), Alignment(vertical="center", wrap_text=True)),
     "computed": (Font(name=FONT, size=10, color="1F4E79"), Alignment(vertical="center", wrap_text=True)),
 }
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 ROLE_NAMES = {"input": "xlt_input", "computed": "xlt_computed"}
 
 
@@ -192,34 +189,20 @@ def cached_values(plan: layout.WorkbookPlan) -> dict[str, dict[str, object]]:
     return out
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its XML part inside the package."""
-    book = ET.fromstring(zf.read("xl/workbook.xml"))
-    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
-    out = {}
-    for sheet in book.iter(f"{{{_NS_MAIN}}}sheet"):
-        target = targets[sheet.get(f"{{{_NS_REL}}}id")].lstrip("/")
-        out[sheet.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
-    return out
-
-
 def inject_cached(path: Path, cached: dict[str, dict[str, object]]) -> None:
     """Give formula cells a cached value (``<f>…</f><v>…</v>``) so that value readers see it."""
-    with zipfile.ZipFile(path) as zf:
-        parts = {name: zf.read(name) for name in zf.namelist()}
-        infos = {info.filename: info for info in zf.infolist()}
-        where = _sheet_parts(zf)
+    from xltool.core.cellref import parse_a1
+    from xltool.ooxml.package import Package
+    from xltool.ooxml.sheet import SheetPart
+
+    package = Package(path)
     for sheet, cells in cached.items():
-        xml = parts[where[sheet]].decode("utf-8")
+        entry = package.sheet(sheet)
+        part = SheetPart(package.text(entry.part))
         for coord, value in cells.items():
-            text = format(value, "f") if isinstance(value, Decimal) else str(value)
-            xml = re.sub(rf'(<c r="{coord}"[^>]*>)<f>(.*?)</f><v\s*/>', lambda m: f"{m.group(1)}<f>{m.group(2)}</f>"
-                         f"<v>{text}</v>", xml, count=1)
-        parts[where[sheet]] = xml.encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(infos[name], data, compress_type=zipfile.ZIP_DEFLATED)
+            part.set(*parse_a1(coord), value=value)
+        package.put(entry.part, part.render())
+    package.save(path)
 
 
 def save_atomic(wb, path: str | os.PathLike, cached: dict | None = None) -> None:
@@ -253,17 +236,6 @@ def long_table_workbook(frame) -> openpyxl.Workbook:
 
 
 # --- write-back: computed values, marks (fill + note) and the findings sheet ---------------
-
-MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-NOTE_AUTHOR = "xltool"
-FINDINGS_SHEET = "校验结果"
-FINDINGS_HEADER = ("规则", "级别", "位置", "说明", "应为", "实为")
-PERCENT_FORMAT = "0.00%"
-
-
-def is_percent_key(key: str) -> bool:
-    return key.endswith((".pct", ".rate")) or key == "execution_rate"
-
 
 def _meta_sheet(wb):
     if layout.META_SHEET in wb.sheetnames:
@@ -313,7 +285,7 @@ def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[st
     for key, value in computed.items():
         sheet, r, c = cells[key]
         cell = wb[sheet].cell(r, c)
-        number = value / 100 if is_percent_key(key) and isinstance(value, Decimal) else value
+        number = cell_value(key, value)
         if is_percent_key(key):
             cell.number_format = PERCENT_FORMAT
         if cell.data_type == "f":
@@ -329,37 +301,27 @@ def mark(wb, findings) -> None:
     from openpyxl.comments import Comment
 
     meta = _meta_sheet(wb)
-    by_cell: dict[tuple[str, str], list] = {}
-    for finding in findings:
-        if finding.sheet in wb.sheetnames and finding.cell:
-            by_cell.setdefault((finding.sheet, finding.cell), []).append(finding)
-    rank = {"error": 0, "warning": 1, "info": 2}
-    for (sheet, coord), group in by_cell.items():
+    for (sheet, coord), group in by_cell(findings, wb.sheetnames).items():
         cell = wb[sheet][coord]
         original = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else ""
         clerk = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
         meta.append(["mark", f"{sheet}!{coord}", original if isinstance(original, str) else "",
                      clerk.text if clerk else None, clerk.author if clerk else None])
-        worst = min(group, key=lambda f: rank[f.severity]).severity
-        cell.fill = PatternFill("solid", fgColor=MARK_FILLS[worst])
-        text = "\n\n".join(f.note_text() for f in group)
-        if clerk:   # the clerk's note stays on top; it comes back alone when marks are cleared
-            text = f"{clerk.text}\n\n—— xltool ——\n{text}"
+        cell.fill = PatternFill("solid", fgColor=MARK_FILLS[worst(group)])
+        text = note_text(group, clerk.text if clerk else None)   # the clerk's note stays on top
         comment = Comment(text, NOTE_AUTHOR)
-        comment.width, comment.height = 320, min(60 + 18 * text.count("\n") + len(text) // 2, 400)
+        comment.width, comment.height = note_size(text)
         cell.comment = comment
 
 
 def findings_sheet(wb, findings) -> None:
     ws = wb.create_sheet(FINDINGS_SHEET)
-    ws.append(list(FINDINGS_HEADER))
-    from xltool.core.findings import SEVERITY_ZH
-    for f in findings:
-        ws.append([f.rule, SEVERITY_ZH[f.severity], f.location, f.message, f.expected, f.found])
+    for row in findings_rows(findings):
+        ws.append(row)
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
-    for c, width in enumerate((8, 6, 22, 60, 16, 16), start=1):
+    for c, width in enumerate(FINDINGS_WIDTHS, start=1):
         ws.column_dimensions[col_letter(c)].width = width
     for cell in ws[1]:
         cell.font, cell.fill = STYLES["header"][0], FILLS["header"]
