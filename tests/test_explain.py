@@ -125,3 +125,23 @@ def test_helpers():
     assert short_level("喀什地区") == "地区本级" and short_level("乌鲁木齐市") == "市本级"
     pooled = [f for f in funds.FUNDS if f.pooling]
     assert pooled_note(pooled, "乌鲁木齐市").endswith("以上保险基金预算编制到自治区级，市级及以下不再编制预算。")
+
+
+def test_edited_templates_from_a_folder_of_ones_own(tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from xltool.cli import app
+    from xltool.explain import TEMPLATE_DIR
+
+    own = tmp_path / "模板"
+    shutil.copytree(TEMPLATE_DIR, own)
+    md = own / "explain.md.j2"
+    md.write_text("本单位自拟开头。\n" + md.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "说明.md"
+    result = CliRunner().invoke(app, ["explain", str(REGION), str(BENJI), "-o", str(out), "--templates", str(own)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("本单位自拟开头。")
+    missing = CliRunner().invoke(app, ["explain", str(REGION), "-o", str(out), "--templates", str(tmp_path / "无")])
+    assert missing.exit_code == 2 and "找不到预算说明模板" in missing.output

@@ -1,8 +1,9 @@
 """预算说明 (F6): render the narrative of a region's (and its 本级's) 附表 as Markdown and HTML.
 
 ``explain(region_path, benji_path=None, out_path=None)`` reads the 附表 workbooks,
-prepares the figures (``core.explain_data``) and renders ``templates/explain.md.j2``
-(and ``templates/explain.html.j2``, same sentences) with jinja2, StrictUndefined.
+prepares the figures (``core.explain_data``) and renders ``explain_templates/explain.md.j2``
+(and ``explain.html.j2``, same sentences; package data, or an edited copy in a folder
+of one's own) with jinja2, StrictUndefined.
 Every number in the text is a table cell. The library prints nothing.
 """
 from __future__ import annotations
@@ -13,10 +14,11 @@ from pathlib import Path
 
 import jinja2
 
+from xltool import atomic
 from xltool.core.explain_data import explain_data, ordinal
 from xltool.workbooks import XltoolError
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "explain_templates"
 MD_TEMPLATE = "explain.md.j2"
 HTML_TEMPLATE = "explain.html.j2"
 
@@ -75,11 +77,13 @@ def _tidy(text: str) -> str:
 
 
 def explain(region_path: str | Path, benji_path: str | Path | None = None, out_path: str | Path | None = None,
-            *, html: bool = True) -> ExplainResult:
+            *, html: bool = True, template_dir: str | Path | None = None) -> ExplainResult:
     """Render the 预算说明 of the 全地区 附表 at ``region_path`` (and the 本级 附表 at ``benji_path``).
 
     With ``out_path`` the Markdown is written there (suffix .md) and, unless ``html=False``,
-    the HTML next to it (same name, suffix .html). Returns the texts, the data and the notes.
+    the HTML next to it (same name, suffix .html). ``template_dir``: a folder holding edited
+    copies of ``explain.md.j2`` and ``explain.html.j2`` (default: xltool's own).
+    Returns the texts, the data and the notes.
     """
     from xltool.derive import read_budget   # the file-level reader of 附表 workbooks
 
@@ -90,7 +94,7 @@ def explain(region_path: str | Path, benji_path: str | Path | None = None, out_p
     if region.year is None:
         raise XltoolError(f"{region_path}：无法确定预算年度（标题或表头中应有“2023年预算数”之类）")
     data = explain_data(region, benji)
-    markdown, page = render(data)
+    markdown, page = render(data, Path(template_dir) if template_dir else TEMPLATE_DIR)
     result = ExplainResult(markdown, page, data, notes=list(data["notes"]))
     if out_path is not None:
         md_path = Path(out_path)
@@ -107,6 +111,5 @@ def explain(region_path: str | Path, benji_path: str | Path | None = None, out_p
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".~{path.name}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    with atomic.replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
