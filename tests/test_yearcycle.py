@@ -80,3 +80,17 @@ def test_rolled_and_started_forms_raise_no_false_errors(tmp_path):
         errors = {f.rule for f in result.findings if f.severity == "error"}
         # the only error carried over is seed 003 project 2's genuinely missing 三级指标 name
         assert errors <= {"XT108"}, (path.name, [f.message for f in result.findings if f.severity == "error"])
+
+
+def test_self_evaluation_keeps_each_indicators_scoring_rule(tmp_path):
+    """The 自评表 has a 赋分规则 column, so a 满意度/直接/按评判等级 rule set in the target form carries over."""
+    sources = sorted(WB.glob("003_*.xlsx"))
+    CliRunner().invoke(app, ["self-evaluation", *map(str, sources), "-o", str(tmp_path)])
+    rules = set()
+    for src in sources:
+        (target,) = workbooks.read_workbook(src)
+        (started,) = workbooks.read_workbook(tmp_path / f"{src.stem}_自评表.xlsx")
+        assert [i.scoring_rule for i in started.instance.indicators] == \
+               [i.scoring_rule for i in target.instance.indicators], src.name
+        rules |= {i.scoring_rule for i in started.instance.indicators}
+    assert {"满意度赋分", "直接赋分", "按评判等级赋分"} <= rules

@@ -94,6 +94,7 @@ INDICATOR_COLUMNS: dict[str, tuple[Column, ...]] = {
     model.FUND_EXPENDITURE_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值（包含数字及文字描述）", 32), DIRECTION),
     model.SELF_EVALUATION: (*LEVEL_COLUMNS, Column("target", "年度指标值", 18), DIRECTION,
                             Column("actual", "实际完成值", 26), Column("weight", "分值", 7),
+                            Column("scoring_rule", "赋分规则", 12, choices=SCORING_RULES),
                             Column("score", "得分", 7, computed=True),
                             Column("rate", "完成率", 9, computed=True),
                             Column("judgement", "是否达标", 10, computed=True),
