@@ -114,3 +114,26 @@ def test_walk_lists_workbooks_in_sorted_path_order(tmp_path):
     assert walk(tmp_path) == expected
     assert walk_names(tmp_path) == [str(p.relative_to(tmp_path)) for p in expected]
     assert walk_names(tmp_path)[:3] == ["..xlsx", "a/b/y.XLSX", "a/z.xls"]   # "a/…" before "a-c/…" and "a.xlsx"
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_taken_as_input(tmp_path):
+    from xltool import convert as bulk
+
+    src = tmp_path / "各单位"
+    src.mkdir()
+    shutil.copy(next(WB.glob("003_02_*.xlsx")), src / "项目2.xlsx")
+    first = bulk.convert(src, src / "结果", jobs=1)
+    second = bulk.convert(src, src / "结果", jobs=1)
+    assert [r.file for r in first.rows] == [r.file for r in second.rows] == ["项目2.xlsx"]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice not installed")
+def test_check_and_recompute_read_a_legacy_xls_directly(folder, tmp_path):
+    (legacy,) = (folder / "旧版").glob("*.xls")
+    result = CliRunner().invoke(app, ["check", str(legacy)])
+    assert result.exit_code in (0, 1), result.output
+    assert "无法" not in result.output and "共 1 个文件" in result.output
+    result = CliRunner().invoke(app, ["recompute", str(legacy), "-o", str(tmp_path)])
+    assert result.exit_code in (0, 1), result.output
+    assert openpyxl.load_workbook(tmp_path / (legacy.stem + ".xlsx"))

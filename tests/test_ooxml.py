@@ -199,3 +199,46 @@ def test_a_package_saved_by_excel_keeps_its_macros_and_takes_values_marks_and_no
     assert "XT101" in ws["B2"].comment.text
     assert ws["B2"].fill.fgColor.rgb[-6:] == marks.MARK_FILLS["error"]
     assert wb[marks.FINDINGS_SHEET]["A2"].value == "XT101"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice not installed")
+def test_notes_saved_by_libreoffice_stay_and_ours_join_them(tmp_path):
+    """LibreOffice writes its own comments part and VML drawing; the patcher adds to them, and they still open."""
+    from openpyxl.comments import Comment
+
+    src = tmp_path / "clerk.xlsx"
+    wb = openpyxl.load_workbook(next(WB.glob("004_01_*.xlsx")))
+    wb["支出安排"]["B30"] = "经办人：张三"
+    wb["支出安排"]["B30"].comment = Comment("请复核", "张三")
+    wb["支出安排"]["C14"].comment = Comment("这一格我核过了", "李四")   # a cell xltool marks (XT104)
+    wb.save(src)
+    (saved,) = libreoffice.recalc([src], tmp_path / "lo")
+    assert any(name.endswith(".vml") for name in parts(saved))
+    out = tmp_path / "patched.xlsx"
+    result = patch(saved, out)
+    check_package(out)
+    (reopened,) = libreoffice.recalc([out], tmp_path / "lo2")
+    wb = openpyxl.load_workbook(reopened)
+    assert "请复核" in wb["支出安排"]["B30"].comment.text
+    c14 = wb["支出安排"]["C14"].comment.text
+    assert "这一格我核过了" in c14 and "XT104" in c14
+    marked = {(f.sheet, f.cell) for f in result.findings if f.cell}
+    assert all(wb[sheet][cell].comment is not None for sheet, cell in marked)
+
+
+def test_a_macro_workbook_stays_a_macro_workbook(tmp_path):
+    """.xlsm in, .xlsm out, VBA project kept (recompute and convert alike)."""
+    from xltool import convert as bulk
+
+    src = tmp_path / "in" / "宏.xlsm"
+    src.parent.mkdir()
+    shutil.copy(SEEDS[0], src)
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.writestr("xl/vbaProject.bin", b"VBA project bytes")
+    summary = bulk.convert(src.parent, tmp_path / "out", jobs=1)
+    assert summary.rows[0].status != "失败", summary.rows[0].reason
+    out = tmp_path / "out" / "宏.xlsm"
+    assert parts(out)["xl/vbaProject.bin"] == b"VBA project bytes"
+    process.recompute_file(src, tmp_path / "again.xlsm")
+    assert parts(tmp_path / "again.xlsm")["xl/vbaProject.bin"] == b"VBA project bytes"

@@ -136,7 +136,7 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
         _fail(f"{src}：不是文件夹")
     if outdir.resolve() == src.resolve():
         _fail("输出文件夹不能与输入文件夹相同（xltool 从不改写输入文件）")
-    total = len(bulk.walk_names(src))
+    total = len(bulk.walk_names(src, skip=outdir))
     columns = (TextColumn("[bold]处理中"), BarColumn(), MofNCompleteColumn(), TextColumn("剩余"),
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:

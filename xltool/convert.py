@@ -71,10 +71,16 @@ def walk(root: Path) -> list[Path]:
     return [root / name for name in walk_names(root)]
 
 
-def walk_names(root: str | os.PathLike) -> list[str]:
-    """walk() as paths relative to root, in the same order: plain strings, a fraction of the memory."""
+def walk_names(root: str | os.PathLike, skip: str | os.PathLike | None = None) -> list[str]:
+    """walk() as paths relative to root, in the same order: plain strings, a fraction of the memory.
+
+    ``skip``: a folder left out with everything below it (the output folder of a run, when it
+    lies inside the input folder, so that a second run does not take the first run's results as input).
+    """
+    skip = os.path.realpath(skip) if skip is not None else None
     names = []
-    for folder, _, files in os.walk(root):
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if os.path.realpath(os.path.join(folder, d)) != skip]
         rel = os.path.relpath(folder, root)
         for name in files:
             if _is_workbook(name) and os.path.isfile(os.path.join(folder, name)):
@@ -102,14 +108,7 @@ def process_one(path: str, root: str, outdir: str, check_only: bool) -> tuple[Fi
         if check_only:
             result = process.evaluate_grid(read_grid_fast(src), src)
         else:
-            target = (Path(outdir) / rel).with_suffix(".xlsx")
-            if src.suffix.lower() == ".xls":
-                from xltool import xlsx   # openpyxl, for legacy .xls only
-
-                xlsx.grid_to_xlsx(read_grid_fast(src), target)
-                result = process.recompute_file(target, target)
-            else:
-                result = process.recompute_file(src, target)
+            result = process.recompute_file(src, Path(outdir) / rel)
     except (XltoolError, UnsafeWorkbook, reader.ReadError) as exc:
         row.status, row.reason = "失败", str(exc)
         return row, []
@@ -136,13 +135,15 @@ def process_bytes(rel: str, data: bytes, check_only: bool) -> tuple[FileRow, lis
     """
     import tempfile
 
+    from xltool.process import output_path
+
     with tempfile.TemporaryDirectory(prefix="xltool-worker-") as tmp:
         src_root, out_root = Path(tmp) / "in", Path(tmp) / "out"
         src = src_root / rel
         src.parent.mkdir(parents=True, exist_ok=True)
         src.write_bytes(data)
         row, findings = process_one(str(src), str(src_root), str(out_root), check_only)
-        result = (out_root / rel).with_suffix(".xlsx")
+        result = output_path(out_root / rel)
         return row, findings, (result.read_bytes() if not check_only and result.exists() else None)
 
 
@@ -164,9 +165,11 @@ def _cluster_results(scheduler: str, root: Path, outdir: Path, names: list[str],
 
 def _landed(result, outdir: Path) -> tuple[FileRow, list[Finding]]:
     """Write a remote worker's result workbook under outdir; keep its row and findings."""
+    from xltool.process import output_path
+
     row, findings, data = result
     if data is not None:
-        target = (outdir / row.file).with_suffix(".xlsx")
+        target = output_path(outdir / row.file)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return row, findings
@@ -216,7 +219,7 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     from xltool.summary import SummaryWriter
 
     root, outdir = Path(root), Path(outdir)
-    names = walk_names(root)
+    names = walk_names(root, skip=outdir)
     summary = ConvertSummary(summary_path=outdir / SUMMARY_NAME)
     jobs = jobs or os.cpu_count() or 1
     with ExitStack() as stack:

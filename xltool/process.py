@@ -65,13 +65,25 @@ def evaluate_grid(grid, path: Path) -> FileResult:
     return result
 
 
+def output_path(target: str | Path) -> Path:
+    """Where a write-back to target lands: a legacy .xls becomes .xlsx; .xlsx and .xlsm keep their kind."""
+    target = Path(target)
+    return target.with_suffix(".xlsx") if target.suffix.lower() == ".xls" else target
+
+
 def recompute_file(path: str | Path, target: str | Path) -> FileResult:
     """Recompute one workbook and write the result (values, marks, findings sheet) to target.
 
     The package is patched in place (``ooxml.writeback``: fast, keeps everything
     else); a package the patcher does not handle goes through openpyxl instead.
+    A legacy ``.xls`` is written as ``.xlsx`` (see ``output_path``).
     """
-    path = Path(path)
+    path, target = Path(path), output_path(target)
+    if path.suffix.lower() == ".xls":   # legacy: its values become a new .xlsx, which is recomputed
+        from xltool import xlsx
+
+        xlsx.grid_to_xlsx(open_grid(path), target)
+        path = target
     grid = open_grid(path)
     result = evaluate_grid(grid, path)
     forms = [(e.read.cells, e.computed) for e in result.evaluations]

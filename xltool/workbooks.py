@@ -86,7 +86,7 @@ def expand_paths(paths) -> list[Path]:
     out: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm")
+            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls")
                           and not p.name.startswith(("~$", ".~")))
         else:
             out.append(path)

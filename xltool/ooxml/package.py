@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import time
 import zipfile
 from dataclasses import dataclass
 from html import unescape
@@ -230,7 +231,7 @@ class Package:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in self.parts.items():   # fresh entries: no extra fields carried over
                 old = self.infos.get(name)
-                info = zipfile.ZipInfo(name, old.date_time if old else (1980, 1, 1, 0, 0, 0))
+                info = zipfile.ZipInfo(name, old.date_time if old else time.localtime()[:6])
                 zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
