@@ -187,6 +187,7 @@ def test_a_package_saved_by_excel_keeps_its_macros_and_takes_values_marks_and_no
     p.meta_sheet(p.mark([finding]))
     p.findings_sheet([finding])
     out = tmp_path / "patched.xlsm"
+    p.finish()
     p.save(out)
     check_package(out)
     after = parts(out)
@@ -242,3 +243,19 @@ def test_a_macro_workbook_stays_a_macro_workbook(tmp_path):
     assert parts(out)["xl/vbaProject.bin"] == b"VBA project bytes"
     process.recompute_file(src, tmp_path / "again.xlsm")
     assert parts(tmp_path / "again.xlsm")["xl/vbaProject.bin"] == b"VBA project bytes"
+
+
+def test_a_package_in_prefixed_xml_falls_back_to_openpyxl(tmp_path):
+    """Some generators write ``<x:worksheet xmlns:x=…>``: the patcher declines, openpyxl writes it."""
+    src = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(SEEDS[0]) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name.startswith("xl/worksheets/sheet"):
+                text = re.sub(r"<(/?)([A-Za-z]\w*)", r"<\1x:\2", data.decode())
+                data = text.replace(' xmlns="', ' xmlns:x="', 1).encode()
+            zout.writestr(name, data)
+    with pytest.raises(Unsupported):
+        patch(src, tmp_path / "patched.xlsx")
+    result = process.recompute_file(src, tmp_path / "out.xlsx")
+    assert result.evaluations and marks.FINDINGS_SHEET in openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames

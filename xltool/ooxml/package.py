@@ -62,7 +62,8 @@ class Package:
         with zipfile.ZipFile(path) as zf:
             self.infos = {info.filename: info for info in zf.infolist()}
             self.parts: dict[str, bytes] = {name: zf.read(name) for name in self.infos}
-        self.changed: set[str] = set()
+        if "xl/workbook.xml" not in self.parts or "xl/_rels/workbook.xml.rels" not in self.parts:
+            raise Unsupported("the workbook part is not xl/workbook.xml")
         book = self.text("xl/workbook.xml")
         if not re.search(r"<workbook\b", book):
             raise Unsupported("workbook.xml uses a namespace prefix")
@@ -77,7 +78,6 @@ class Package:
 
     def put(self, name: str, text: str) -> None:
         self.parts[name] = text.encode("utf-8")
-        self.changed.add(name)
 
     def delete(self, name: str) -> None:
         self.parts.pop(name, None)

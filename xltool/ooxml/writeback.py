@@ -140,7 +140,8 @@ class Patch:
                                        number_format=PERCENT if key in self.percent else None)
             sheet.set(r, c, style=style)
 
-    def save(self, target: str | Path) -> None:
+    def finish(self) -> None:
+        """Put every edit into the package's parts (nothing is written to disk yet)."""
         self._apply_styles()
         for name, notes in self._notes.items():
             notes.save(self.sheet(name), self.sizes.get(name, {}))
@@ -151,6 +152,8 @@ class Patch:
         if self.styles.added:
             self.package.put(Styles.PART, self.styles.render())
         self.package.full_calc_on_load()
+
+    def save(self, target: str | Path) -> None:
         with atomic.replacing(target) as tmp:
             self.package.save(tmp)
 
@@ -170,13 +173,18 @@ def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
     meta_rows: the rows of the workbook's ``_xltool`` sheet as read (empty when it has none).
     """
     safety.precheck(source)
-    patch = Patch(source)
-    keep = patch.clear(meta_rows)
-    for cells, computed in forms:
-        patch.write_computed(cells, computed)
-    mark_rows = patch.mark(findings)
-    if mark_rows or patch.package.sheet(layout.META_SHEET) or keep:
-        patch.meta_sheet(keep + mark_rows)
-    if findings:
-        patch.findings_sheet(findings)
+    try:
+        patch = Patch(source)
+        keep = patch.clear(meta_rows)
+        for cells, computed in forms:
+            patch.write_computed(cells, computed)
+        mark_rows = patch.mark(findings)
+        if mark_rows or patch.package.sheet(layout.META_SHEET) or keep:
+            patch.meta_sheet(keep + mark_rows)
+        if findings:
+            patch.findings_sheet(findings)
+        patch.finish()
+    except (KeyError, ValueError, IndexError, AttributeError, UnicodeDecodeError) as exc:
+        # a package laid out in a way the patcher does not expect: nothing written yet
+        raise Unsupported(f"{type(exc).__name__}: {exc}") from exc
     patch.save(target)
