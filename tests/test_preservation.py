@@ -68,3 +68,23 @@ def test_parts_openpyxl_would_drop_are_kept(tmp_path):
     assert path.read_bytes() == before
     with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
         assert z.read("xl/media/image1.png") == b"\x89PNG fake"
+
+
+def test_marks_left_by_the_open_book_path_clear_without_a_stray_note(tmp_path):
+    """The xlwings path writes the flag "note" where a clerk's note text would be; it is not a note to restore."""
+    path = tmp_path / "in.xlsx"
+    shutil.copy(SRC, path)
+    marked = tmp_path / "marked.xlsx"
+    process.recompute_file(path, marked)
+    wb = openpyxl.load_workbook(marked)
+    meta = wb["_xltool"]
+    for row in meta.iter_rows(min_row=2):
+        if row[0].value == "mark":
+            meta.cell(row[0].row, 4).value, meta.cell(row[0].row, 5).value = "note", None
+    wb.save(marked)
+    for run in (lambda out: xlsx.clear_file(marked, out), lambda out: process.recompute_file(marked, out)):
+        out = tmp_path / "out.xlsx"
+        run(out)
+        notes = [c.comment.text for ws in openpyxl.load_workbook(out).worksheets
+                 for row in ws.iter_rows() for c in row if c.comment]
+        assert "note" not in notes

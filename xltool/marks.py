@@ -12,6 +12,7 @@ from xltool.core.findings import SEVERITY_ZH
 
 MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 NOTE_AUTHOR = "xltool"
+NOTE_FLAG = "note"   # 4th column of an _xltool mark row from the open-book path: xltool added the note
 FINDINGS_SHEET = "校验结果"
 FINDINGS_HEADER = ("规则", "级别", "位置", "说明", "应为", "实为")
 FINDINGS_WIDTHS = (8, 6, 22, 60, 16, 16)

@@ -18,8 +18,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltool import atomic, safety
-from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, PERCENT_FORMAT, by_cell,
-                           cell_value, findings_rows, is_percent_key, note_size, note_text, worst)
+from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, PERCENT_FORMAT,
+                           by_cell, cell_value, findings_rows, is_percent_key, note_size, note_text, worst)
 from xltool.core import layout
 from xltool.core.cellref import a1, col_letter
 from xltool.core.grid import BookGrid, SheetGrid
@@ -260,7 +260,7 @@ def clear_marks(wb) -> int:
 
                 cell = wb[sheet][coord]
                 cell.fill = PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
-                original = row[3] if len(row) > 3 else None
+                original = row[3] if len(row) > 3 and row[3] != NOTE_FLAG else None   # flag: no clerk note
                 cell.comment = Comment(original, row[4] or "") if original else None
                 cleared += 1
         elif row and row[0] is not None:

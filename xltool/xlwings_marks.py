@@ -13,10 +13,10 @@ import re
 
 from xltool.core import layout
 from xltool.core.cellref import parse_a1
+from xltool.marks import NOTE_FLAG
 from xltool.xlwings_write import excel_value
 
 NOTE_PREFIX = "【XT"          # every note xltool writes starts so (Finding.note_text)
-NOTE_FLAG = "note"            # 4th column of a mark row: xltool added a note there
 WHITE = "#FFFFFF"
 
 

@@ -60,7 +60,7 @@ class Patch:
                 r, c = parse_a1(coord)
                 self.fills[(sheet, r, c)] = (row[2] if len(row) > 2 else None) or None
                 clerk = row[3] if len(row) > 3 else None
-                if clerk and clerk != "note":     # "note" is the xlwings path's flag, not a clerk's text
+                if clerk and clerk != marks.NOTE_FLAG:     # the open-book path's flag, not a clerk's text
                     self.notes(sheet).put(coord, str(clerk), str(row[4] or "") if len(row) > 4 else "")
                 else:
                     self._drop_our_note(sheet, coord)
