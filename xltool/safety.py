@@ -50,12 +50,13 @@ def precheck(path: str | Path) -> None:
         raise UnsafeWorkbook(f"{path}：旧版 .xls 格式，请另存为 .xlsx 后再处理")
     try:
         with zipfile.ZipFile(path) as zf:
-            _check_parts(path, zf)
+            check_parts(path, zf)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise UnsafeWorkbook(f"{path}：文件已损坏或不是 xlsx 工作簿（{exc}）") from exc
 
 
-def _check_parts(path: Path, zf: zipfile.ZipFile) -> None:
+def check_parts(path: Path, zf: zipfile.ZipFile) -> None:
+    """The size, ratio and dimension limits, on an open package."""
     infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
+from xltool import safety
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -60,6 +62,7 @@ class SheetEntry:
 class Package:
     def __init__(self, path: str | Path):
         with zipfile.ZipFile(path) as zf:
+            safety.check_parts(Path(path), zf)   # no zip bomb is read into memory
             self.infos = {info.filename: info for info in zf.infolist()}
             self.parts: dict[str, bytes] = {name: zf.read(name) for name in self.infos}
         if "xl/workbook.xml" not in self.parts or "xl/_rels/workbook.xml.rels" not in self.parts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xltool import atomic, marks, safety
+from xltool import atomic, marks
 from xltool.core import layout
 from xltool.core.cellref import col_letter, parse_a1
 from xltool.ooxml.comments import SheetNotes
@@ -171,8 +171,9 @@ def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
 
     forms: [(cells, computed)] per form; findings: resolved (sheet and cell set);
     meta_rows: the rows of the workbook's ``_xltool`` sheet as read (empty when it has none).
+    The source has been read already (``safety.precheck`` passed); the package's size limits
+    are checked again as it is opened.
     """
-    safety.precheck(source)
     try:
         patch = Patch(source)
         keep = patch.clear(meta_rows)
