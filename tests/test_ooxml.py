@@ -9,6 +9,8 @@ from pathlib import Path, PurePosixPath
 import defusedxml.ElementTree as ET
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import libreoffice
 from conftest import ROOT
@@ -259,3 +261,33 @@ def test_a_package_in_prefixed_xml_falls_back_to_openpyxl(tmp_path):
         patch(src, tmp_path / "patched.xlsx")
     result = process.recompute_file(src, tmp_path / "out.xlsx")
     assert result.evaluations and marks.FINDINGS_SHEET in openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+NUMBER = st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.one_of(TEXT, NUMBER), min_size=1, max_size=6))
+def test_any_text_or_number_reads_back_as_written(tmp_path, values):
+    """Markup characters, quotes, newlines, leading spaces, CJK: the patched cell reads back the same
+    (control characters XML cannot hold are dropped), by calamine and by openpyxl."""
+    from xltool.calamine_adapter import read_grid_fast
+
+    cells = {f"k{i}": ("区域绩效目标表", 40 + i, 2 + i % 3) for i in range(len(values))}
+    p = writeback.Patch(SEEDS[0])
+    p.write_computed(cells, {f"k{i}": v for i, v in enumerate(values)})
+    p.finish()
+    out = tmp_path / "out.xlsx"
+    p.save(out)
+    grid = read_grid_fast(out).sheet("区域绩效目标表")
+    ws = openpyxl.load_workbook(out)["区域绩效目标表"]
+    for i, value in enumerate(values):
+        _, r, c = cells[f"k{i}"]
+        if isinstance(value, str):
+            expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value) or None
+            assert (grid.get(r, c) or None) == expected
+            assert (ws.cell(r, c).value or None) == expected
+        else:
+            assert Decimal(repr(float(grid.get(r, c)))) == Decimal(repr(float(value)))
+            assert Decimal(repr(float(ws.cell(r, c).value))) == Decimal(repr(float(value)))

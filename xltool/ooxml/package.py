@@ -47,7 +47,8 @@ def attrs(tag: str) -> dict[str, str]:
 def xml_text(text: str) -> str:
     """Escape text for element content (and double-quoted attributes); drop XML-illegal characters."""
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", str(text))
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("\r", "&#13;"))   # a raw CR would be read back as LF
 
 
 @dataclass
