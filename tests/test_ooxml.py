@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 import defusedxml.ElementTree as ET
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import libreoffice
@@ -269,6 +269,7 @@ NUMBER = st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=Fals
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.one_of(TEXT, NUMBER), min_size=1, max_size=6))
+@example(values=["\r", " 前后有空格 ", "<&>\"'", "=3人", "a\r\nb", "\x07", Decimal("0.1234")])
 def test_any_text_or_number_reads_back_as_written(tmp_path, values):
     """Markup characters, quotes, newlines, leading spaces, CJK: the patched cell reads back the same
     (control characters XML cannot hold are dropped), by calamine and by openpyxl."""

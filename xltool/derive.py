@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltool import xlsx
+from xltool import process, xlsx
 from xltool.core import funds, layout, model
 from xltool.core.calc_budget import recompute_budget
 from xltool.core.cellref import a1
@@ -27,7 +27,7 @@ from xltool.core.derive_calc import Judgement, derive_figures, judge, suggested_
 from xltool.core.findings import SEVERITY_ORDER, Finding
 from xltool.core.reader import ReadForm
 from xltool.core.rules import XT140
-from xltool.workbooks import XltoolError, read_workbook
+from xltool.workbooks import XltoolError, open_grid, read_workbook
 
 
 @dataclass
@@ -226,7 +226,7 @@ def derive_targets(budget_path: str | Path, out_path: str | Path,
         findings = [resolve_pair(f, written, path.name, budget_read, budget_path.name) for f in findings]
         findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
         if findings:
-            xlsx.write_back(path, path, ([], findings))
+            process.write_back(path, path, [], findings, open_grid(path))
         results.append(DerivedTarget(fund_key, fund.name, path, target, figures, judgements, findings, source))
     for source, read in given:   # the unit's own tables for funds it does not budget
         if id(read) in used or (read.instance.region and read.instance.region != book.entity):

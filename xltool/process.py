@@ -74,8 +74,7 @@ def output_path(target: str | Path) -> Path:
 def recompute_file(path: str | Path, target: str | Path) -> FileResult:
     """Recompute one workbook and write the result (values, marks, findings sheet) to target.
 
-    The package is patched in place (``ooxml.writeback``: fast, keeps everything
-    else); a package the patcher does not handle goes through openpyxl instead.
+    The package is patched in place (``write_back``: fast, keeps everything else).
     A legacy ``.xls`` is written as ``.xlsx`` (see ``output_path``).
     """
     path, target = Path(path), output_path(target)
@@ -86,17 +85,24 @@ def recompute_file(path: str | Path, target: str | Path) -> FileResult:
         path = target
     grid = open_grid(path)
     result = evaluate_grid(grid, path)
-    forms = [(e.read.cells, e.computed) for e in result.evaluations]
+    write_back(path, target, [(e.read.cells, e.computed) for e in result.evaluations], result.findings, grid)
+    return result
+
+
+def write_back(path: Path, target: Path, forms, findings, grid) -> None:
+    """Values of forms [(cells, computed)] and marks of findings into the workbook read as grid.
+
+    The package is patched (``ooxml.writeback``); one the patcher does not handle goes through openpyxl.
+    """
     try:
         try:
-            writeback.write_back(path, target, forms, result.findings, writeback.meta_rows(grid))
+            writeback.write_back(path, target, forms, findings, writeback.meta_rows(grid))
         except Unsupported:
             from xltool import xlsx   # openpyxl: loaded only when needed
 
-            xlsx.write_back(path, target, (forms, result.findings))
+            xlsx.write_back(path, target, (forms, findings))
     except safety.UnsafeWorkbook as exc:
         raise XltoolError(str(exc)) from exc
-    return result
 
 
 def recompute_in_place(path: str | Path) -> FileResult:

@@ -95,7 +95,8 @@ def _value_body(value, formula: bool) -> tuple[str, str]:
     text = xml_text(value)
     if formula:
         return f"<v>{text}</v>", "str"
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    raw = str(value)
+    space = ' xml:space="preserve"' if raw != raw.strip() or "\n" in raw else ""
     return f"<is><t{space}>{text}</t></is>", "inlineStr"
 
 
