@@ -30,10 +30,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
+
+from xltool import atomic
 
 TAB_ID = "xltoolTab"
 TAB_LABEL = "绩效工具"
@@ -258,19 +259,11 @@ def build_addin(out_path: str | os.PathLike, base: str = "custom", source: str |
         if not parts:
             raise ValueError(f"{src}：找不到功能区 XML（customUI）")
         entries = [(info, zf.read(info.filename)) for info in zf.infolist()]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=out.suffix or ".xlam", dir=out.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for info, data in entries:
-                if info.filename in parts:   # keep the namespace the part had: Excel accepted it
-                    data = ribbon_xml(_root_namespace(data, parts[info.filename]), settings).encode("utf-8")
-                zf.writestr(info, data, compress_type=info.compress_type)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic.replacing(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in entries:
+            if info.filename in parts:   # keep the namespace the part had: Excel accepted it
+                data = ribbon_xml(_root_namespace(data, parts[info.filename]), settings).encode("utf-8")
+            zf.writestr(info, data, compress_type=info.compress_type)
     if write_bas:
         out.with_name(BAS_NAME).write_bytes(bas_text().encode("ascii"))
     return out

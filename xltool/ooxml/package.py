@@ -30,6 +30,7 @@ CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comme
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
+KEEP = object()   # "leave as it is", for a cell's value or a format's fill
 ATTR = re.compile(r'([\w:.-]+)\s*=\s*"([^"]*)"')
 _REL = re.compile(r"<Relationship\b[^>]*?/?>", re.S)
 _SHEET = re.compile(r"<sheet\b[^>]*?/>", re.S)

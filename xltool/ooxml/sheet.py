@@ -12,27 +12,23 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xltool.core.cellref import a1, col_letter
-from xltool.ooxml.package import Unsupported, attrs, declare_r, insert_before_first, xml_text
+from xltool.core.cellref import a1, col_letter, parse_a1
+from xltool.ooxml.package import KEEP, Unsupported, attrs, declare_r, insert_before_first, xml_text
 
-KEEP = object()
 _ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _FORMULA = re.compile(r"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
-_REF = re.compile(r"([A-Z]+)(\d+)$")
 # children of <worksheet> that follow <legacyDrawing> (schema order), for inserting it
 AFTER_LEGACY_DRAWING = ("<legacyDrawingHF", "<drawingHF", "<picture", "<oleObjects", "<controls",
                         "<webPublishItems", "<tableParts", "<extLst", "</worksheet>")
 
 
 def parse_ref(ref: str) -> tuple[int, int]:
-    m = _REF.match(ref)
-    if not m:
-        raise Unsupported(f"cell reference {ref!r}")
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    """(row, column) of a cell reference; one the patcher cannot read makes the package Unsupported."""
+    try:
+        return parse_a1(ref)
+    except ValueError as exc:
+        raise Unsupported(f"cell reference {ref!r}") from exc
 
 
 @dataclass

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from xltool.ooxml.package import Unsupported, attrs
+from xltool.ooxml.package import KEEP, Unsupported, attrs
 
-KEEP = object()
 PERCENT = 10            # built-in "0.00%"
 _PERCENT_BUILTIN = {9, 10}
 

@@ -15,9 +15,8 @@ from xltool import atomic, marks
 from xltool.core import layout
 from xltool.core.cellref import col_letter, parse_a1
 from xltool.ooxml.comments import SheetNotes
-from xltool.ooxml.package import Package, Unsupported
+from xltool.ooxml.package import KEEP, Package, Unsupported
 from xltool.ooxml.sheet import SheetPart, generated_sheet
-from xltool.ooxml.styles import KEEP as KEEP_FILL
 from xltool.ooxml.styles import PERCENT, Styles
 
 HEADER_FONT = '<font><b/><sz val="10"/><name val="宋体"/></font>'
@@ -136,7 +135,7 @@ class Patch:
         for key in set(self.fills) | self.percent:
             sheet_name, r, c = key
             sheet = self.sheet(sheet_name)
-            style = self.styles.derive(sheet.style(r, c), fill=self.fills.get(key, KEEP_FILL),
+            style = self.styles.derive(sheet.style(r, c), fill=self.fills.get(key, KEEP),
                                        number_format=PERCENT if key in self.percent else None)
             sheet.set(r, c, style=style)
 
