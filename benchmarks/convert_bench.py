@@ -53,7 +53,8 @@ def generate(n: int, folder: Path) -> None:
 
 def baseline(folder: Path, out: Path) -> None:
     """The naive way, run in a process of its own (--baseline IN OUT)."""
-    from xltool import process, xlsx
+    from xltool import process
+    from xltool.io import xlsx
 
     for path in sorted(folder.rglob("*.xlsx")):
         wb = openpyxl.load_workbook(path)

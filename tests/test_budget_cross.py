@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 
 from conftest import ROOT
-from xltool import process, xlsx
+from xltool import process
+from xltool.io import xlsx
 from xltool.core import layout
-from xltool.core.calc_budget import recompute_budget
+from xltool.core.calc.budget import recompute_budget
 from xltool.core.reader import ReadForm
 from xltool.core.rules import Context, XT131, XT132, XT133, XT134, XT135
 from xltool.derive import read_budget

@@ -7,8 +7,8 @@ import pytest
 from conftest import ROOT
 from xltool import workbooks
 from xltool.core import funds
-from xltool.core.consistency import check_targets_against_budget
-from xltool.core.derive_calc import derive_figures, indicator_figure, judge
+from xltool.core.calc.consistency import check_targets_against_budget
+from xltool.core.calc.derive import derive_figures, indicator_figure, judge
 from xltool.core.model import Indicator, RegionalTarget
 from xltool.derive import check_target_files, derive_targets, read_budget
 
@@ -106,7 +106,7 @@ def test_judgements_and_the_one_warning(tmp_path):
     assert warning.file == "喀什地区_区域绩效目标表_城乡居民基本养老保险.xlsx" and warning.cell
     assert warning.related == [f"[{REGION.name}]支出安排!D8", f"[{REGION.name}]支出安排!D9"]
     # the measured column is in the written workbook
-    from xltool import xlsx
+    from xltool.io import xlsx
     grid = xlsx.read_grid(results[0].path)
     assert "0.71%" in {str(v) for v in grid.sheets[0].cells.values()}
 

@@ -29,10 +29,12 @@ xw = pytest.importorskip("xlwings")
 if not xw.__pro__:
     pytest.skip("xlwings' remote engine is not enabled (XLWINGS_LICENSE_KEY)", allow_module_level=True)
 
-from xltool import addin, excel, marks, process, xlsx  # noqa: E402
+from xltool.excel import addin  # noqa: E402
+from xltool import excel, marks, process
+from xltool.io import xlsx
 from xltool.core import layout, reader  # noqa: E402
 from xltool.core.findings import SEVERITY_ORDER  # noqa: E402
-from xltool.xlwings_adapter import XlwingsBook, excel_value, fill_hex, rectangles, role_cells  # noqa: E402
+from xltool.excel.adapter import XlwingsBook, excel_value, fill_hex, rectangles, role_cells  # noqa: E402
 
 SEEDS = sorted((ROOT / "workbooks").glob("*.xlsx"))
 CLIENTS = ("VBA", "Office.js")
@@ -102,7 +104,7 @@ def worst(group):
 
 
 def test_importing_the_macros_imports_no_xlwings_pandas_numpy():
-    code = ("import sys, json, xltool.excel, xltool.xlwings_adapter, xltool.addin, xltool.serve; "
+    code = ("import sys, json, xltool.excel, xltool.excel.adapter, xltool.excel.addin, xltool.web.officejs; "
             "print(json.dumps([m for m in ('xlwings', 'pandas', 'numpy', 'openpyxl') if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -441,14 +443,14 @@ def test_addin_callbacks_exist(built):
         assert locked == (base == "xlwings")
 
 
-# --- the HTTP service (xltool.serve) ------------------------------------------------------------
+# --- the HTTP service (xltool.web.officejs) ------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def server():
     import threading
 
-    from xltool import serve
+    from xltool.web import officejs as serve
 
     srv = serve.make_server("127.0.0.1", 0)
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

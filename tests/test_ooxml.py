@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 import libreoffice
 from conftest import ROOT
-from xltool import marks, process, workbooks, xlsx
-from xltool.ooxml import writeback
-from xltool.ooxml.package import Unsupported
+from xltool import marks, process, workbooks
+from xltool.io import xlsx
+from xltool.io.ooxml import writeback
+from xltool.io.ooxml.package import Unsupported
 
 WB = ROOT / "workbooks"
 SEEDS = sorted(WB.glob("*.xlsx"))
@@ -273,7 +274,7 @@ NUMBER = st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=Fals
 def test_any_text_or_number_reads_back_as_written(tmp_path, values):
     """Markup characters, quotes, newlines, leading spaces, CJK: the patched cell reads back the same
     (control characters XML cannot hold are dropped), by calamine and by openpyxl."""
-    from xltool.calamine_adapter import read_grid_fast
+    from xltool.io.calamine import read_grid_fast
 
     cells = {f"k{i}": ("区域绩效目标表", 40 + i, 2 + i % 3) for i in range(len(values))}
     p = writeback.Patch(SEEDS[0])

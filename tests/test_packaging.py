@@ -17,7 +17,7 @@ def test_wheel_carries_the_data_files_and_explains_from_them(tmp_path):
         names = set(zf.namelist())
         zf.extractall(tmp_path / "site")
     assert {"xltool/explain_templates/explain.md.j2", "xltool/explain_templates/explain.html.j2",
-            "xltool/addin/XltoolRibbon.bas"} <= names
+            "xltool/excel/XltoolRibbon.bas"} <= names
     code = ("import sys, xltool.explain as e; r = e.explain(sys.argv[1], sys.argv[2]);"
             "print(e.__file__); print(len(r.markdown))")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}

@@ -9,7 +9,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from conftest import ROOT
-from xltool import process, xlsx
+from xltool import process
+from xltool.io import xlsx
 
 SRC = next((ROOT / "workbooks").glob("004_01_*.xlsx"))
 

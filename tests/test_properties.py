@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from xltool import process
 from xltool.core import funds, model, reader
-from xltool.core.calc_budget import recompute_budget
+from xltool.core.calc.budget import recompute_budget
 from xltool.core.grid import BookGrid, SheetGrid
 
 SEED_WORKBOOKS = sorted((ROOT / "workbooks").glob("*.xlsx"))

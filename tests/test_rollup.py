@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from conftest import ROOT
-from xltool import xlsx
+from xltool.io import xlsx
 from xltool.core import funds, layout, model
-from xltool.core.calc_budget import recompute_budget
+from xltool.core.calc.budget import recompute_budget
 from xltool.derive import read_budget
 from xltool.rollup import consolidate, rollup
 from xltool.workbooks import XltoolError

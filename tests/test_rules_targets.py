@@ -11,12 +11,13 @@ from functools import lru_cache
 import pytest
 
 from conftest import ROOT
-from xltool import workbooks, xlsx
+from xltool import workbooks
+from xltool.io import xlsx
 from xltool.core import layout, model
-from xltool.core.calc_targets import compute_target_form, is_blank_form
+from xltool.core.calc.targets import compute_target_form, is_blank_form
 from xltool.core.evaluate import evaluate
 from xltool.core.reader import ReadForm
-from xltool.core.scoring import DEFAULT_CONFIG
+from xltool.core.calc.scoring import DEFAULT_CONFIG
 
 D = Decimal
 WB = ROOT / "workbooks"

@@ -6,7 +6,8 @@ import pytest
 
 import libreoffice
 from conftest import ROOT
-from xltool import workbooks, xlsx
+from xltool import workbooks
+from xltool.io import xlsx
 from xltool.core import layout, model, reader
 
 TEMPLATES = ROOT / "templates"

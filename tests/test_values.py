@@ -1,4 +1,4 @@
-"""The 指标值 grammar (xltool.core.values) and units (xltool.core.units).
+"""The 指标值 grammar (xltool.core.values) and units (xltool.core.values.units).
 
 The data-driven test walks tests/data/seed_values.tsv: every 指标值, 实际完成值 and
 上年完成值 that occurs in the five seeds, with its expected structure written by hand.
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xltool.core import units
+from xltool.core.values import units
 from xltool.core.values import (
     BARE, BOUND, DEADLINE, EMPTY, NEGATIVE, POSITIVE, QUALITATIVE, RANGE, TOLERANCE, Quantity, Value,
     compare, completion_rate, infer_direction, parse_value,

@@ -60,7 +60,7 @@ def test_self_evaluation_started_from_project_scores_100_when_targets_met(tmp_pa
         for indicator in evaluation.indicators:
             indicator.actual = indicator.target if any(ch.isdigit() for ch in indicator.target) else "达成年度指标"
         filled = tmp_path / "filled.xlsx"
-        from xltool import xlsx
+        from xltool.io import xlsx
         xlsx.write_plan(layout.plan_workbook(evaluation), filled)
         (read,) = workbooks.read_workbook(filled)
         grid = xlsx.read_grid(filled)

@@ -240,7 +240,7 @@ app.add_typer(addin_app, name="addin")
 def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlam 文件"),
                 base: str = typer.Option("custom", "--base", help="custom（默认，VBA 工程未加密）或 xlwings")):
     """生成带「绩效工具」功能区的加载项，并在旁边写出 XltoolRibbon.bas。"""
-    from xltool.addin import build_addin
+    from xltool.excel.addin import build_addin
 
     try:
         path = build_addin(output, base=base)
@@ -255,7 +255,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
           cert: Optional[Path] = typer.Option(None, "--cert"), key: Optional[Path] = typer.Option(None, "--key"),
           xlwings_js: str = typer.Option("", "--xlwings-js", help="xlwings.min.js 的地址")):
     """启动 Office.js 服务：接收 xlwings 工作簿数据，返回重算/校验结果（xlwings 远程引擎）。"""
-    from xltool import serve as service
+    from xltool.web import officejs as service
 
     problem = service.remote_engine_problem()
     if problem:

@@ -96,9 +96,9 @@ def _is_workbook(name: str) -> bool:
 def process_one(path: str, root: str, outdir: str, check_only: bool) -> tuple[FileRow, list[Finding]]:
     """One file, in a worker process. Never raises."""
     from xltool import process
-    from xltool.calamine_adapter import read_grid_fast
+    from xltool.io.calamine import read_grid_fast
     from xltool.core import reader
-    from xltool.safety import UnsafeWorkbook
+    from xltool.io.safety import UnsafeWorkbook
     from xltool.workbooks import XltoolError
 
     src = Path(path)
@@ -180,11 +180,12 @@ def _preload() -> None:
     import python_calamine  # noqa: F401
 
     import xltool.core
-    from xltool import calamine_adapter, process  # noqa: F401
+    from xltool.io import calamine  # noqa: F401
+    from xltool import process
     from xltool.core.rules import load_rules
 
-    for module in pkgutil.iter_modules(xltool.core.__path__):
-        importlib.import_module(f"xltool.core.{module.name}")
+    for module in pkgutil.walk_packages(xltool.core.__path__, "xltool.core."):
+        importlib.import_module(module.name)
     load_rules()
 
 

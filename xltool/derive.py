@@ -19,11 +19,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltool import process, xlsx
+from xltool import process
+from xltool.io import xlsx
 from xltool.core import funds, layout, model
-from xltool.core.calc_budget import recompute_budget
+from xltool.core.calc.budget import recompute_budget
 from xltool.core.cellref import a1
-from xltool.core.derive_calc import Judgement, derive_figures, judge, suggested_target
+from xltool.core.calc.derive import Judgement, derive_figures, judge, suggested_target
 from xltool.core.findings import SEVERITY_ORDER, Finding
 from xltool.core.reader import ReadForm
 from xltool.core.rules import XT140

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from xltool import atomic
+from xltool.io import atomic
 from xltool.core.explain_data import explain_data, ordinal
 from xltool.workbooks import XltoolError
 

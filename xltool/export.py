@@ -112,7 +112,7 @@ def export_long(paths, output: str | Path) -> int:
             frame[col] = frame[col].map(escape_formula)
         frame.to_csv(output, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        from xltool import xlsx
+        from xltool.io import xlsx
 
         wb = xlsx.long_table_workbook(frame)
         xlsx.save_atomic(wb, output)

@@ -5,13 +5,13 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltool import safety
+from xltool.io import safety
 from xltool.core import reader
 from xltool.core.cellref import a1
 from xltool.core.evaluate import Evaluation, evaluate
 from xltool.core.findings import ERROR, SEVERITY_ORDER, Finding
-from xltool.ooxml import writeback
-from xltool.ooxml.package import Unsupported
+from xltool.io.ooxml import writeback
+from xltool.io.ooxml.package import Unsupported
 from xltool.workbooks import XltoolError, open_grid, read_forms
 
 
@@ -79,7 +79,7 @@ def recompute_file(path: str | Path, target: str | Path) -> FileResult:
     """
     path, target = Path(path), output_path(target)
     if path.suffix.lower() == ".xls":   # legacy: its values become a new .xlsx, which is recomputed
-        from xltool import xlsx
+        from xltool.io import xlsx
 
         xlsx.grid_to_xlsx(open_grid(path), target)
         path = target
@@ -98,7 +98,7 @@ def write_back(path: Path, target: Path, forms, findings, grid) -> None:
         try:
             writeback.write_back(path, target, forms, findings, writeback.meta_rows(grid))
         except Unsupported:
-            from xltool import xlsx   # openpyxl: loaded only when needed
+            from xltool.io import xlsx   # openpyxl: loaded only when needed
 
             xlsx.write_back(path, target, (forms, findings))
     except safety.UnsafeWorkbook as exc:

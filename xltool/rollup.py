@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from xltool import xlsx
+from xltool.io import xlsx
 from xltool.core import funds, layout, model
-from xltool.core.calc_budget import recompute_budget
+from xltool.core.calc.budget import recompute_budget
 from xltool.core.findings import INFO, SEVERITY_ZH, WARNING, Finding, fmt
 from xltool.workbooks import XltoolError
 

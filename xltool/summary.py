@@ -20,7 +20,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from xltool import atomic
+from xltool.io import atomic
 from xltool.core.findings import SEVERITY_ZH
 
 FILES_SHEET, FINDINGS_SHEET, RULES_SHEET = "文件汇总", "全部问题", "按规则统计"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from xltool import safety
+from xltool.io import safety
 from xltool.core import layout, model, reader
 from xltool.importers import import_text
 
@@ -20,7 +20,7 @@ def write_template(form: str, path: str | Path, year: int | None = None) -> Path
     if form not in model.FORM_IDS:
         raise XltoolError(f"未知表单类型“{form}”，可选：{'、'.join(model.FORM_IDS)}")
     path = Path(path)
-    from xltool import xlsx
+    from xltool.io import xlsx
 
     xlsx.write_plan(layout.plan_workbook(layout.blank_instance(form, year)), path)
     return path
@@ -45,7 +45,7 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     result = import_text(text)
     if not result.instances:
         raise XltoolError(f"{path}：未找到可导入的表单")
-    from xltool import xlsx
+    from xltool.io import xlsx
 
     prefix = path.stem.split("_")[0]
     files = []
@@ -58,7 +58,7 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
 
 def open_grid(path: str | Path):
     """Read a workbook file into a BookGrid; any failure becomes an XltoolError naming the file."""
-    from xltool.calamine_adapter import read_grid_fast
+    from xltool.io.calamine import read_grid_fast
 
     path = Path(path)
     try:

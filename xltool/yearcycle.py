@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xltool import summary, workbooks, xlsx
+from xltool import summary, workbooks
+from xltool.io import xlsx
 from xltool.convert import FORM_ZH, FileRow, walk
 from xltool.core import layout, model, rollover
 

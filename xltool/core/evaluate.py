@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xltool.core import model
-from xltool.core.calc_budget import recompute_budget
+from xltool.core.calc.budget import recompute_budget
 from xltool.core.findings import Finding
 from xltool.core.reader import ReadForm
 from xltool.core.rules import Context, run_rules
-from xltool.core.scoring import DEFAULT_CONFIG, ScoringConfig
+from xltool.core.calc.scoring import DEFAULT_CONFIG, ScoringConfig
 
 
 @dataclass
@@ -28,7 +28,7 @@ def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dic
     if read.form == model.BUDGET_TABLES:
         calc = recompute_budget(read.instance)
         return dict(calc.cells), {"budget": calc}
-    from xltool.core.calc_targets import compute_target_form
+    from xltool.core.calc.targets import compute_target_form
     return compute_target_form(read, config)
 
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from xltool.core import funds
-from xltool.core.calc_budget import BudgetCalc, recompute_budget
-from xltool.core.derive_calc import fund_figures, is_budgeted
+from xltool.core.calc.budget import BudgetCalc, recompute_budget
+from xltool.core.calc.derive import fund_figures, is_budgeted
 from xltool.core.model import BudgetWorkbook
 
 ZERO = Decimal(0)

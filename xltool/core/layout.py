@@ -4,7 +4,7 @@ A layout turns a form instance (or a blank one, for templates) into a
 ``SheetPlan``: plain data saying which cell holds which label or value, which
 cells are input and which computed (with their Excel formula where there is
 one), merges, widths, drop-downs and print setup. Adapters render plans
-(``xltool.xlsx`` with openpyxl); the reader (``xltool.core.reader``) finds the
+(``xltool.io.xlsx`` with openpyxl); the reader (``xltool.core.reader``) finds the
 same labels again. Nothing here imports a spreadsheet library.
 
 Every value cell carries a *field key* that names what it holds:

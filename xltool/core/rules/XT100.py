@@ -8,7 +8,7 @@ Bad:  (information only) a 自评表 straight from ``xltool template self-evalua
 Good: as soon as one value is typed in, the form is computed and checked normally
       (and XT109 reports what is still missing).
 """
-from xltool.core.calc_targets import is_blank_form
+from xltool.core.calc.targets import is_blank_form
 from xltool.core.findings import INFO, Finding
 from xltool.core.model import FORM_IDS
 

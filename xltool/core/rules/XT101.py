@@ -16,7 +16,7 @@ CODE, NAME, SEVERITY, FORMS = "XT101", "合计与明细不符", ERROR, (BUDGET_T
 
 
 def check(ctx):
-    from xltool.core.calc_budget import parts_of
+    from xltool.core.calc.budget import parts_of
     for key, value in ctx.computed.items():
         kind, _, rest = key.partition(".")
         if rest.endswith(".pct") or value is None:

@@ -9,7 +9,7 @@ Bad:  预算数 1410942, 执行数 1281199 (= 90.80%), 实际完成值 "基本�
 Good: 预算数 16244, 执行数 10049 (= 61.86%), 实际完成值 "基金支出预算执行率61.86%";
       or 预算数 489150, 执行数 478059 (= 97.73%), reported as 98%.
 """
-from xltool.core.calc_targets import target_facts
+from xltool.core.calc.targets import target_facts
 from xltool.core.findings import WARNING, Finding, fmt
 from xltool.core.model import SELF_EVALUATION
 from xltool.core.rules import same_at_precision

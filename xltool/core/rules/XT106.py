@@ -8,10 +8,10 @@ Good: 产出 40 + 成本 20 + 效益 20 + 满意度 10 = 90 (all nine projects o
 """
 from decimal import Decimal
 
-from xltool.core.calc_targets import target_facts
+from xltool.core.calc.targets import target_facts
 from xltool.core.findings import ERROR, Finding, fmt
 from xltool.core.model import PROJECT_TARGET, SELF_EVALUATION
-from xltool.core.scoring import DEFAULT_CONFIG
+from xltool.core.calc.scoring import DEFAULT_CONFIG
 
 CODE, NAME, SEVERITY, FORMS = "XT106", "权重合计不为90", ERROR, (PROJECT_TARGET, SELF_EVALUATION)
 

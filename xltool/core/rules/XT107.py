@@ -9,7 +9,7 @@ Bad:  年度预算总额 52 万元, 补助人数 ``=973人``, 成本指标 ``=45
 Good: 1012 万元, ``=12次``, ``<=84.33万元`` (1012 / 12 = 84.333 → 84.33);
       28.8 万元, ``=200人``, ``=120元/人/月``.
 """
-from xltool.core.calc_targets import label_of, target_facts
+from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import ERROR, Finding, fmt
 from xltool.core.model import PROJECT_TARGET
 

@@ -8,7 +8,7 @@ not findings.)
 Bad:  产出指标 | 时效指标 | (empty) | =100% | 历史标准 | 100% | 10 | 直接赋分   (seed 003, project 2).
 Good: 产出指标 | 时效指标 | 资金发放及时性 | =100% | …
 """
-from xltool.core.calc_targets import target_facts
+from xltool.core.calc.targets import target_facts
 from xltool.core.findings import ERROR, Finding
 from xltool.core.model import FUND_EXPENDITURE_TARGET, PROJECT_TARGET, REGIONAL_TARGET, SELF_EVALUATION
 

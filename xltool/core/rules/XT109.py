@@ -11,7 +11,7 @@ Bad:  自评表 with 项目名称 and indicators but no 执行数; an indicator 
 Good: every required field filled.
 """
 from xltool.core import layout
-from xltool.core.calc_targets import label_of, target_facts
+from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import ERROR, INFO, Finding
 from xltool.core.model import FUND_EXPENDITURE_TARGET, PROJECT_TARGET, REGIONAL_TARGET, SELF_EVALUATION
 

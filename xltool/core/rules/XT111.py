@@ -7,7 +7,7 @@ Bad:  ``≥5斤`` (unknown unit), ``≥高`` (a comparator without a number),
       ``≥6月&&≥9月`` (contradictory), ``全年保障21.81万名…保障0.43万名`` (two values).
 Good: ``≥ 615.31亿元``, ``105%≤≥95%``, ``3.59亿元±5%``, ``每月25日前``, ``符合国家规定``.
 """
-from xltool.core.calc_targets import label_of, target_facts
+from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import WARNING, Finding
 from xltool.core.model import FUND_EXPENDITURE_TARGET, PROJECT_TARGET, REGIONAL_TARGET, SELF_EVALUATION
 

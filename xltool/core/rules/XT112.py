@@ -9,8 +9,8 @@ Bad:  参保缴费人数 指标值 32.85万人, 实际完成值 32.68万人 (完
 Good: 保障退休待遇人数 指标值 21.72万人, 实际完成值 21.75万人;
       社会保险费收入占基金收入比重 ≥79%, derived 615.31 / 773.15 = 79.58%.
 """
-from xltool.core.calc_score import NOT_MET
-from xltool.core.calc_targets import label_of, target_facts
+from xltool.core.calc.score import NOT_MET
+from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import WARNING, Finding
 from xltool.core.model import REGIONAL_TARGET, SELF_EVALUATION
 

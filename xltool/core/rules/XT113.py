@@ -9,10 +9,10 @@ Bad:  参保缴费人数 分值 10, 得分 9.95, 偏差原因 empty;
       保障享受失业待遇人数 指标值 110人, 实际 214人 (194.55%), 偏差原因 empty (note).
 Good: 偏差原因分析及改进措施 "年末部分企业停保，参保人数略低于预期，下年加强扩面".
 """
-from xltool.core.calc_targets import label_of, target_facts
+from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import INFO, WARNING, Finding, fmt
 from xltool.core.model import SELF_EVALUATION
-from xltool.core.scoring import DEFAULT_CONFIG
+from xltool.core.calc.scoring import DEFAULT_CONFIG
 
 CODE, NAME, SEVERITY, FORMS = "XT113", "偏差原因未填写", WARNING, (SELF_EVALUATION,)
 

@@ -12,8 +12,8 @@ Bad:  城乡居民养老 支出 7.11亿元, 待遇支出 7.06亿元±5%, 其他�
       企业职工养老 待遇支出 ≤584.35亿元 → 其他支出占比 无法核实 (information).
 Good: 机关事业养老 (37.93 − 37.76) / 37.93 = 0.45% ≤ 0.5%.
 """
-from xltool.core.calc_score import MANUAL
-from xltool.core.calc_targets import label_of, target_facts
+from xltool.core.calc.score import MANUAL
+from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import INFO, WARNING, Finding
 from xltool.core.model import REGIONAL_TARGET
 

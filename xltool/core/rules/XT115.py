@@ -6,7 +6,7 @@ some published tables print 100% there, which is not a figure but a placeholder.
 Bad:  预算数 0, 执行数 5769, 执行率 100%.
 Good: 预算数 6926, 执行数 5769 → 83.29%.
 """
-from xltool.core.calc_targets import target_facts
+from xltool.core.calc.targets import target_facts
 from xltool.core.findings import ERROR, Finding, fmt
 from xltool.core.model import SELF_EVALUATION
 from xltool.core.reader import stated_percent

@@ -6,7 +6,7 @@ Bad:  a table with 社会保险费收入 and 待遇支出 amounts but no 基金�
 Good: all four rows present, each with a 指标值 such as ≥30%, ≥99%, ≤0.6%, ≥65个月.
 (A row that is present but has no 指标值 is 漏填, XT109.)
 """
-from xltool.core.calc_targets import target_facts
+from xltool.core.calc.targets import target_facts
 from xltool.core.findings import WARNING, Finding
 from xltool.core.model import REGIONAL_TARGET
 

@@ -24,8 +24,8 @@ from decimal import Decimal
 from typing import Iterator
 
 from xltool.core import funds
-from xltool.core.calc_budget import BudgetCalc, recompute_budget
-from xltool.core.derive_calc import FIGURES, fund_figures, indicator_figure, is_budgeted, judge, target_amount
+from xltool.core.calc.budget import BudgetCalc, recompute_budget
+from xltool.core.calc.derive import FIGURES, fund_figures, indicator_figure, is_budgeted, judge, target_amount
 from xltool.core.findings import ERROR, INFO, WARNING, Finding, fmt
 from xltool.core.model import REGIONAL_TARGET, BudgetWorkbook, RegionalTarget
 

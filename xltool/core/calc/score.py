@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from xltool.core import units
+from xltool.core.values import units
 from xltool.core.arith import round_half_up
 from xltool.core.values import (
     BARE, BOUND, EQ, GE, LE, LOWER_OPS, NEGATIVE, RANGE, TOLERANCE, UPPER_OPS, Value, compare,

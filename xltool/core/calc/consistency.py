@@ -6,7 +6,7 @@ one unit's budget workbook; the rule itself, with its documentation, lives in
 """
 from __future__ import annotations
 
-from xltool.core.calc_budget import recompute_budget
+from xltool.core.calc.budget import recompute_budget
 from xltool.core.findings import Finding
 from xltool.core.model import BudgetWorkbook, RegionalTarget
 from xltool.core.rules import XT140

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from xltool.core.cellref import a1, col_letter, parse_a1
-from xltool.ooxml.package import KEEP, Unsupported, attrs, declare_r, insert_before_first, xml_text
+from xltool.io.ooxml.package import KEEP, Unsupported, attrs, declare_r, insert_before_first, xml_text
 
 _ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)

@@ -33,12 +33,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from xltool.core import units
-from xltool.core.values_lexicon import (
+from xltool.core.values import units
+from xltool.core.values.lexicon import (
     _AND_RE, _BAND_RE, _BARE_RE, _BOUND_RE, _DASH_RE, _DEADLINE_RES, _NOTE_RE, _OPS, _POST_OP, _POSTB_RE,
     _POSTS, _TOL_RE, _WORD_OP, _normalize, _qty,
 )
-from xltool.core.values_types import (
+from xltool.core.values.types import (
     BARE, BOUND, DEADLINE, EMPTY, EQ, GT, LOWER_OPS, LT, QUALITATIVE, RANGE, TOLERANCE, UPPER_OPS, Quantity, Value,
 )
 

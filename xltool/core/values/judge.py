@@ -17,12 +17,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from xltool.core import units
+from xltool.core.values import units
 from xltool.core.arith import round_half_up
 from xltool.core.model import NEGATIVE, POSITIVE
-from xltool.core.values_lexicon import _FULLWIDTH
-from xltool.core.values_parse import _HUNDRED, parse_value
-from xltool.core.values_types import BARE, BOUND, EQ, GE, GT, LE, LOWER_OPS, LT, UPPER_OPS, Quantity, Value
+from xltool.core.values.lexicon import _FULLWIDTH
+from xltool.core.values.parse import _HUNDRED, parse_value
+from xltool.core.values.types import BARE, BOUND, EQ, GE, GT, LE, LOWER_OPS, LT, UPPER_OPS, Quantity, Value
 
 # Indicator names that mean "less is better" (反向) when the value has no explicit ≤/≥.
 # Pass the joined 一级/二级/三级 names so that 成本指标 is seen. "其他支出占" rather than

@@ -5,7 +5,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from xltool import safety
+from xltool.io import safety
 from xltool.core.grid import BookGrid, SheetGrid
 
 

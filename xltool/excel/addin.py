@@ -8,7 +8,7 @@ the interpreter settings. Every button has the same ``onAction`` callback,
 runs ``RunPython "import xltool.excel as x; x.dispatch('<tag>')"``.
 
 That callback is in no VBA xlwings ships; it is the VBA module
-``XltoolRibbon.bas`` (``xltool/addin/XltoolRibbon.bas``, also written next to
+``XltoolRibbon.bas`` (``xltool/excel/XltoolRibbon.bas``, also written next to
 the built add-in), to import once into the add-in (docs/excel-addin.md).
 
 Two bases (``base=``):
@@ -34,7 +34,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from xltool import atomic
+from xltool.io import atomic
 
 TAB_ID = "xltoolTab"
 TAB_LABEL = "绩效工具"
@@ -42,7 +42,7 @@ VBA_MODULE = "XltoolRibbon"
 VBA_SUB = "XltoolButton"
 CALLBACK = f"{VBA_MODULE}.{VBA_SUB}"
 BAS_NAME = f"{VBA_MODULE}.bas"
-BAS_PATH = Path(__file__).resolve().parent / "addin" / BAS_NAME
+BAS_PATH = Path(__file__).resolve().parent / BAS_NAME
 
 NS_2006 = "http://schemas.microsoft.com/office/2006/01/customui"
 NS_2009 = "http://schemas.microsoft.com/office/2009/07/customui"

@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from xltool.core import funds
 from xltool.core.arith import percent, round_half_up, wan_to_yi
-from xltool.core.calc_budget import BudgetCalc, recompute_budget
+from xltool.core.calc.budget import BudgetCalc, recompute_budget
 from xltool.core.findings import ERROR, INFO, WARNING
 from xltool.core.model import BudgetWorkbook, Indicator, RegionalTarget
 from xltool.core.values import UPPER_OPS, Quantity, Value, compare, infer_direction, parse_value

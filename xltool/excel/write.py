@@ -1,8 +1,8 @@
 """Writing values into an open xlwings Book.
 
-Part of the xlwings adapter (``xltool.xlwings_adapter`` re-exports the public names;
+Part of the xlwings adapter (``xltool.excel.adapter`` re-exports the public names;
 :class:`WritingMixin` is the value-writing part of its ``XlwingsBook``). Like
-``xltool.xlsx.write_back``: recomputed values, one write per rectangle of cells
+``xltool.io.xlsx.write_back``: recomputed values, one write per rectangle of cells
 (:func:`rectangles`); cells holding a formula are left to Excel (:func:`formula_keys`
 when the engine cannot tell them). :func:`excel_value` is how any value must be
 written through xlwings (also used for the meta and 校验结果 sheets).

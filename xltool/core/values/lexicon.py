@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from xltool.core import units
-from xltool.core.values_types import EQ, GE, GT, LE, LT
+from xltool.core.values import units
+from xltool.core.values.types import EQ, GE, GT, LE, LT
 
 # --------------------------------------------------------------------------- normalisation
 

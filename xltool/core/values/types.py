@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xltool.core import units
+from xltool.core.values import units
 from xltool.core.model import NEGATIVE, POSITIVE
 
 # Comparators (the values of Value.op).

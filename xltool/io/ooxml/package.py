@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
-from xltool import safety
+from xltool.io import safety
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from xltool.ooxml.package import (CT_COMMENTS, CT_VML, NS_MAIN, REL_COMMENTS, REL_THREADED, REL_VML, XML_HEAD,
+from xltool.io.ooxml.package import (CT_COMMENTS, CT_VML, NS_MAIN, REL_COMMENTS, REL_THREADED, REL_VML, XML_HEAD,
                                   Package, Unsupported, attrs, xml_text)
-from xltool.ooxml.sheet import SheetPart, parse_ref
+from xltool.io.ooxml.sheet import SheetPart, parse_ref
 
 _COMMENT = re.compile(r"<comment\b([^>]*)>(.*?)</comment>", re.S)
 _SHAPE = re.compile(r"<v:shape\b(?:(?!<v:shape\b).)*?</v:shape>", re.S)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xltool import atomic, marks
+from xltool.io import atomic
+from xltool import marks
 from xltool.core import layout
 from xltool.core.cellref import col_letter, parse_a1
-from xltool.ooxml.comments import SheetNotes
-from xltool.ooxml.package import KEEP, Package, Unsupported
-from xltool.ooxml.sheet import SheetPart, generated_sheet
-from xltool.ooxml.styles import PERCENT, Styles
+from xltool.io.ooxml.comments import SheetNotes
+from xltool.io.ooxml.package import KEEP, Package, Unsupported
+from xltool.io.ooxml.sheet import SheetPart, generated_sheet
+from xltool.io.ooxml.styles import PERCENT, Styles
 
 HEADER_FONT = '<font><b/><sz val="10"/><name val="宋体"/></font>'
 

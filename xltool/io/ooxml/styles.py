@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from xltool.ooxml.package import KEEP, Unsupported, attrs
+from xltool.io.ooxml.package import KEEP, Unsupported, attrs
 
 PERCENT = 10            # built-in "0.00%"
 _PERCENT_BUILTIN = {9, 10}

@@ -1,7 +1,7 @@
 """The Excel buttons (宏): one function per button of the 「绩效工具」 ribbon tab.
 
 Each takes an open ``xlwings.Book`` (default: the book that called, through
-``RunPython``), reads it through ``xltool.xlwings_adapter`` into the same
+``RunPython``), reads it through ``xltool.excel.adapter`` into the same
 ``BookGrid`` the file commands read, runs the same core (reader, evaluate,
 ``process.resolve``) and writes the result back into the open book: values,
 fills, notes and the 校验结果 sheet.
@@ -63,7 +63,7 @@ def _run(book, write_values: bool) -> MacroResult:
     from xltool.process import evaluate_grid
     from xltool.workbooks import XltoolError
     from xltool.marks import FINDINGS_SHEET
-    from xltool.xlwings_adapter import XlwingsBook
+    from xltool.excel.adapter import XlwingsBook
 
     xb = XlwingsBook(book)
     active = book.sheets.active.name
@@ -111,7 +111,7 @@ def recompute(book=None, *, alert: bool = True) -> MacroResult:
 
 def clear_marks(book=None, *, alert: bool = True) -> MacroResult:
     """清除标记：恢复原底色，删除 xltool 的批注和“校验结果”工作表。"""
-    from xltool.xlwings_adapter import XlwingsBook
+    from xltool.excel.adapter import XlwingsBook
 
     book = _book(book)
     xb = XlwingsBook(book)

@@ -1,6 +1,6 @@
 """Reading an open xlwings Book: what its engine can do, and the workbook as a ``BookGrid``.
 
-Part of the xlwings adapter (``xltool.xlwings_adapter`` re-exports the public names;
+Part of the xlwings adapter (``xltool.excel.adapter`` re-exports the public names;
 :class:`ReadingMixin` is the reading half of its ``XlwingsBook``). Reading gives the
 reader exactly what the openpyxl adapter gives it for a file: one batched read of
 each sheet's used range (``.value``), the defined names, the hidden flag, and the

@@ -78,7 +78,7 @@ def run_macro(button: str, payload: dict) -> dict:
 
 def manifest_xml(base_url: str) -> str:
     """The Office add-in manifest: a 「绩效工具」 tab whose buttons all run ``xltoolButton``."""
-    from xltool import addin
+    from xltool.excel import addin
 
     base = base_url.rstrip("/")
     addin_id = uuid.uuid5(uuid.NAMESPACE_URL, base + "/xltool")
@@ -185,7 +185,7 @@ def alert_html(query: dict[str, list[str]]) -> str:
     """The alert dialog of xlwings' Office.js client (xlwings' own template)."""
     import jinja2
 
-    from xltool.addin import xlwings_addin_path
+    from xltool.excel.addin import xlwings_addin_path
 
     template = (xlwings_addin_path().parent.parent / "html" / "xlwings-alert.html").read_text(encoding="utf-8-sig")
     env = jinja2.Environment(autoescape=True)

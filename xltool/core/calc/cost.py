@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xltool.core import units
+from xltool.core.values import units
 from xltool.core.arith import round_half_up
 from xltool.core.values import BARE, BOUND, EQ, GE, GT, LE, LT, Value
 

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from xltool import atomic, safety
+from xltool.io import atomic, safety
 from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, PERCENT_FORMAT,
                            by_cell, cell_value, findings_rows, is_percent_key, note_size, note_text, worst)
 from xltool.core import layout
@@ -192,8 +192,8 @@ def cached_values(plan: layout.WorkbookPlan) -> dict[str, dict[str, object]]:
 def inject_cached(path: Path, cached: dict[str, dict[str, object]]) -> None:
     """Give formula cells a cached value (``<f>…</f><v>…</v>``) so that value readers see it."""
     from xltool.core.cellref import parse_a1
-    from xltool.ooxml.package import Package
-    from xltool.ooxml.sheet import SheetPart
+    from xltool.io.ooxml.package import Package
+    from xltool.io.ooxml.sheet import SheetPart
 
     package = Package(path)
     for sheet, cells in cached.items():

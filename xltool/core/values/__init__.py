@@ -8,12 +8,12 @@ This module is the grammar's public face: it re-exports the names below, so
 ``from xltool.core.values import …`` is the way in. The code (and the detailed
 rules, in each module's docstring) lives in
 
-- ``values_types``    :class:`Quantity`, :class:`Value`, the comparators (GE … EQ, OP_SYMBOLS,
+- ``types``           :class:`Quantity`, :class:`Value`, the comparators (GE … EQ, OP_SYMBOLS,
                       LOWER_OPS/UPPER_OPS) and kinds (BOUND … EMPTY); what each kind means;
-- ``values_lexicon``  normalisation of the text and the regex vocabulary of the grammar;
-- ``values_parse``    :func:`parse_value` and the form builders; numbers inside prose, and
+- ``lexicon``         normalisation of the text and the regex vocabulary of the grammar;
+- ``parse``           :func:`parse_value` and the form builders; numbers inside prose, and
                       which texts are unparseable;
-- ``values_judge``    :func:`infer_direction` (NEGATIVE_KEYWORDS), :func:`compare`,
+- ``judge``           :func:`infer_direction` (NEGATIVE_KEYWORDS), :func:`compare`,
                       :func:`completion_rate`; how an actual is judged against a target.
 
 They import downwards only: types ← lexicon ← parse ← judge.
@@ -21,9 +21,9 @@ They import downwards only: types ← lexicon ← parse ← judge.
 from __future__ import annotations
 
 from xltool.core.model import NEGATIVE, POSITIVE
-from xltool.core.values_judge import NEGATIVE_KEYWORDS, compare, completion_rate, infer_direction
-from xltool.core.values_parse import parse_value
-from xltool.core.values_types import (
+from xltool.core.values.judge import NEGATIVE_KEYWORDS, compare, completion_rate, infer_direction
+from xltool.core.values.parse import parse_value
+from xltool.core.values.types import (
     BARE, BOUND, COMPARATORS, DEADLINE, EMPTY, EQ, GE, GT, KINDS, LE, LOWER_OPS, LT, NUMERIC_KINDS, OP_SYMBOLS,
     QUALITATIVE, RANGE, TOLERANCE, UPPER_OPS, Quantity, Value,
 )

@@ -3,7 +3,7 @@
 Reading gives the reader exactly what the openpyxl adapter gives it for a file:
 one batched read of each sheet's used range (``.value``), the defined names, the
 hidden flag, and the merges the reader needs to find a value right of a merged
-label. Writing mirrors ``xltool.xlsx.write_back``: recomputed values (one write
+label. Writing mirrors ``xltool.io.xlsx.write_back``: recomputed values (one write
 per rectangle of cells; cells holding a formula are left to Excel), a fill and a
 note on every cell with a finding, the original fill remembered in the hidden
 ``_xltool`` sheet (rows ``mark | Sheet!A1 | original fill | note``, the format
@@ -43,12 +43,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from xltool.core.grid import BookGrid
-from xltool.xlwings_marks import NOTE_FLAG, NOTE_PREFIX, WHITE, MarkingMixin, fill_hex
-from xltool.xlwings_read import (
+from xltool.excel.marks import NOTE_FLAG, NOTE_PREFIX, WHITE, MarkingMixin, fill_hex
+from xltool.excel.read import (
     ROLE_NAMES, Capabilities, ReadingMixin, capabilities, grid_value, infer_merges, parse_areas, quote_sheet,
     read_names, role_cells,
 )
-from xltool.xlwings_write import WritingMixin, excel_value, formula_keys, rectangles
+from xltool.excel.write import WritingMixin, excel_value, formula_keys, rectangles
 
 
 class XlwingsBook(ReadingMixin, WritingMixin, MarkingMixin):

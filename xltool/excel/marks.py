@@ -1,8 +1,8 @@
 """Marking findings in an open xlwings Book: fills, notes, the meta sheet, the 校验结果 sheet.
 
-Part of the xlwings adapter (``xltool.xlwings_adapter`` re-exports the public names;
+Part of the xlwings adapter (``xltool.excel.adapter`` re-exports the public names;
 :class:`MarkingMixin` is the marking part of its ``XlwingsBook``). Like
-``xltool.xlsx.write_back``: a fill and a note on every cell with a finding, the
+``xltool.io.xlsx.write_back``: a fill and a note on every cell with a finding, the
 original fill remembered in the hidden ``_xltool`` sheet (rows
 ``mark | Sheet!A1 | original fill | note``, the format the openpyxl path writes and
 clears), and a 校验结果 sheet; ``clear_marks`` undoes the last run's marks.
@@ -14,7 +14,7 @@ import re
 from xltool.core import layout
 from xltool.core.cellref import parse_a1
 from xltool.marks import NOTE_FLAG
-from xltool.xlwings_write import excel_value
+from xltool.excel.write import excel_value
 
 NOTE_PREFIX = "【XT"          # every note xltool writes starts so (Finding.note_text)
 WHITE = "#FFFFFF"
@@ -96,7 +96,7 @@ class MarkingMixin:
             if isinstance(color, (tuple, list)):
                 return "00" + "".join(f"{int(v):02X}" for v in color[:3])
             return "00" + str(color).lstrip("#").upper()[-6:]
-        from xltool.xlsx import FILLS
+        from xltool.io.xlsx import FILLS
 
         role = self.roles.get(sheet_name, {}).get(parse_a1(coord))
         return FILLS[role].fgColor.rgb if role in FILLS else ""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from xltool.core.arith import round_half_up
-from xltool.core.calc_score import MANUAL, MET, NOT_MET, amount_in
+from xltool.core.calc.score import MANUAL, MET, NOT_MET, amount_in
 from xltool.core.values import BARE, BOUND, EQ, TOLERANCE, Value, compare
 
 FEE_SHARE, BENEFIT_SHARE, OTHER_SHARE = "fee_share", "benefit_share", "other_share"

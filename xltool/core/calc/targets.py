@@ -25,9 +25,9 @@ from decimal import Decimal
 
 from xltool.core import model
 from xltool.core.arith import percent, round_half_up
-from xltool.core.calc_cost import check_costs
-from xltool.core.calc_regional import derive_regional
-from xltool.core.calc_score import judge, score_indicator
+from xltool.core.calc.cost import check_costs
+from xltool.core.calc.regional import derive_regional
+from xltool.core.calc.score import judge, score_indicator
 from xltool.core.values import Value, completion_rate, infer_direction, parse_value
 
 # Header fields that a fresh template already carries (not typed by the clerk).

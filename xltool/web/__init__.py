@@ -1,0 +1,1 @@
+"""xltool's HTTP side: the Office.js service."""
