@@ -42,11 +42,12 @@ def num(value) -> str:
     return format(value.normalize(), "f")
 
 
-def environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
+def environment(template_dir: Path = TEMPLATE_DIR, *, html: bool = False) -> jinja2.Environment:
+    """The Markdown environment, or (html=True) one where every template escapes, the Markdown
+    template's macros included when the HTML template imports them: text read from a workbook
+    (a region name, a label) never becomes markup in a page meant to be published."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), undefined=jinja2.StrictUndefined,
-                             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
-                                                                 default_for_string=False),
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = num
     env.filters["ordinal"] = ordinal
     return env
@@ -54,10 +55,9 @@ def environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
 
 def render(data: dict, template_dir: Path = TEMPLATE_DIR) -> tuple[str, str]:
     """(markdown, html) for prepared data."""
-    env = environment(template_dir)
     try:
-        markdown = env.get_template(MD_TEMPLATE).render(**data)
-        html = env.get_template(HTML_TEMPLATE).render(**data)
+        markdown = environment(template_dir).get_template(MD_TEMPLATE).render(**data)
+        html = environment(template_dir, html=True).get_template(HTML_TEMPLATE).render(**data)
     except jinja2.TemplateNotFound as exc:
         raise XltoolError(f"找不到预算说明模板 {exc.name}（应在 {template_dir}）") from exc
     return _tidy(markdown), html
