@@ -80,19 +80,23 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
 
     if (outdir is None) == (not in_place):
         _fail("请指定 -o 输出文件夹，或使用 --in-place（二者择一）")
+    from xltool.io import atomic
+
+    atomic.on_signals()
     findings, failed = [], 0
-    files = workbooks.expand_paths(paths)
-    for path in files:
+    planned = process.plan(paths, None if in_place else outdir)
+    for path, target, refusal in planned:
         try:
-            result = (process.recompute_in_place(path) if in_place
-                      else process.recompute_file(path, outdir / path.name))
+            if refusal:
+                raise workbooks.XltoolError(refusal)
+            result = process.recompute_in_place(path) if in_place else process.recompute_file(path, target)
         except workbooks.XltoolError as exc:
             err.print(f"[red]错误：[/red]{exc}")
             failed += 1
             continue
         findings += result.findings
         console.print(f"已重算：{path.name}（错误 {result.errors} 条）")
-    console.print(report.summary_line(len(files), findings))
+    console.print(report.summary_line(len(planned), findings))
     _exit_for(failed, findings)
 
 
@@ -131,7 +135,9 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from xltool import convert as bulk
+    from xltool.io import atomic
 
+    atomic.on_signals()
     if not src.is_dir():
         _fail(f"{src}：不是文件夹")
     if outdir.resolve() == src.resolve():

@@ -1,6 +1,7 @@
 """The python-calamine adapter: a fast, values-only BookGrid (check-only runs, legacy .xls)."""
 from __future__ import annotations
 
+import io
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -9,14 +10,18 @@ from xltool.io import safety
 from xltool.core.grid import BookGrid, SheetGrid
 
 
-def read_grid_fast(path: str | os.PathLike) -> BookGrid:
+def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGrid:
+    """The workbook at path, read from ``data`` (its bytes, read once by the caller) or from the file.
+
+    The bytes pass ``safety.precheck`` (limits, .xls records included) before calamine sees them."""
     path = Path(path)
-    if path.suffix.lower() != ".xls":
-        safety.precheck(path)
+    if data is None:
+        data = safety.read_bytes(path)
+    safety.precheck(path, data)
     import python_calamine as pc
 
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:   # calamine's errors: a corrupt or unsupported file
         raise safety.UnsafeWorkbook(f"{path}：无法读取工作簿（{exc}）") from exc
     hidden = {m.name for m in wb.sheets_metadata if str(m.visible).split(".")[-1] != "Visible"}
