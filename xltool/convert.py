@@ -288,6 +288,8 @@ def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jo
                 yield _failed(name, root, f"处理超时（超过 {timeout:g} 秒），已跳过")
             except ProcessExpired as exc:
                 yield _failed(name, root, f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过")
+            except MemoryError:
+                yield _failed(name, root, f"处理时超出内存上限（{memory_mb} MB），已跳过")
             except Exception as exc:   # e.g. a result that could not be sent back
                 yield _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")
             nxt = next(todo, None)
