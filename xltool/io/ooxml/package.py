@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import time
 import zipfile
 from dataclasses import dataclass
 from html import unescape
@@ -233,10 +232,14 @@ class Package:
 
     # --- output ----------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
+        """Write the package: parts in their order, each new part stamped like the workbook part, so that
+        the same input gives the same bytes (no clock in the output)."""
+        book = self.infos.get("xl/workbook.xml")
+        stamp = book.date_time if book else (1980, 1, 1, 0, 0, 0)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in self.parts.items():   # fresh entries: no extra fields carried over
                 old = self.infos.get(name)
-                info = zipfile.ZipInfo(name, old.date_time if old else time.localtime()[:6])
+                info = zipfile.ZipInfo(name, old.date_time if old else stamp)
                 zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
