@@ -229,7 +229,7 @@ def test_a_doctype_in_any_part_is_refused(tmp_path):
             "?>", '?>\n<!DOCTYPE Properties [<!ENTITY x "y">]>', 1))
     src = grafted("cal_date_1904.xlsx", tmp_path, doctype)
     for call in (lambda: process.evaluate_file(src), lambda: process.recompute_file(src, tmp_path / "o.xlsx")):
-        with pytest.raises(workbooks.XltoolError, match="DOCTYPE.*docProps/app.xml"):
+        with pytest.raises(workbooks.XltoolError, match="docProps/app.xml.*DOCTYPE"):
             call()
     assert not (tmp_path / "o.xlsx").exists()
 
@@ -263,6 +263,19 @@ def test_strict_ooxml_is_written_back_in_strict_namespaces(tmp_path):
         assert not TRANSITIONAL.search(data), name
     again = tmp_path / "again.xlsx"
     assert {f.cell for f in process.recompute_file(out, again).findings} >= set(MARKED)
+
+
+def test_strict_ooxml_the_patcher_cannot_edit_is_refused_not_mixed(tmp_path, monkeypatch):
+    from xltool.io.ooxml.package import Unsupported
+
+    def decline(*args, **kwargs):
+        raise Unsupported("test")
+
+    monkeypatch.setattr(writeback, "write_back", decline)
+    src = grafted("poi_SampleSS.strict.xlsx", tmp_path)
+    with pytest.raises(workbooks.XltoolError, match="严格 OOXML"):
+        process.recompute_file(src, tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()
 
 
 # --- 6. deterministic output ------------------------------------------------------------------

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -356,6 +357,10 @@ def write_back(source, target, results) -> None:
     """
     forms, findings = results
     safety.precheck(source)
+    with zipfile.ZipFile(source) as zf:
+        if b"http://purl.oclc.org/ooxml/spreadsheetml/main" in zf.read("xl/workbook.xml")[:2000]:
+            raise safety.UnsafeWorkbook(f"{source}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
+                                        "已拒绝写回（可使用 check 只校验，或在 Excel 中另存为普通 .xlsx 后再重算）")
     lost = safety.lossy_parts(source)
     if lost:
         raise safety.UnsafeWorkbook(f"{source}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"

@@ -29,6 +29,10 @@ CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comme
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
+# Strict OOXML (ISO/IEC 29500 strict) names the same things under other URIs
+STRICT = {"http://schemas.openxmlformats.org/spreadsheetml/2006/main": "http://purl.oclc.org/ooxml/spreadsheetml/main",
+          NS_REL: "http://purl.oclc.org/ooxml/officeDocument/relationships"}
+
 KEEP = object()   # "leave as it is", for a cell's value or a format's fill
 ATTR = re.compile(r'([\w:.-]+)\s*=\s*"([^"]*)"')
 _REL = re.compile(r"<Relationship\b[^>]*?/?>", re.S)
@@ -71,6 +75,7 @@ class Package:
         book = self.text("xl/workbook.xml")
         if not re.search(r"<workbook\b", book):
             raise Unsupported("workbook.xml uses a namespace prefix")
+        self.strict = STRICT[NS_MAIN] in book[:book.find(">", book.find("<workbook")) + 1]
         self.sheets = self._sheet_entries(book)
 
     # --- parts ---------------------------------------------------------------------
@@ -81,6 +86,10 @@ class Package:
         return name in self.parts
 
     def put(self, name: str, text: str) -> None:
+        """Set a part's text; in a strict package, what xltool wrote goes into strict namespaces."""
+        if self.strict:
+            for transitional, strict in STRICT.items():
+                text = text.replace(transitional, strict)
         self.parts[name] = text.encode("utf-8")
 
     def delete(self, name: str) -> None:
@@ -108,6 +117,8 @@ class Package:
         out = []
         for tag in _REL.findall(self.text(name)):
             rel = attrs(tag)
+            if rel.get("Type", "").startswith(STRICT[NS_REL]):   # read as transitional, written back as strict
+                rel["Type"] = NS_REL + rel["Type"][len(STRICT[NS_REL]):]
             if rel.get("TargetMode") != "External":
                 target = rel.get("Target", "")
                 rel["Part"] = target.lstrip("/") if target.startswith("/") else \
