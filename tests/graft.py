@@ -133,9 +133,10 @@ def _move_extras(host: Package, target: str) -> list[str]:
             old = _element(form, "headerFooter")
             form = form.replace(old.group(0), hf.group(0), 1) if old else _insert_tail(form, hf.group(0), "headerFooter")
             moved.append("headerFooter")
+        notes = any(r.get("Type") == REL_COMMENTS for r in rels)
         for name in ("drawing", "legacyDrawing", "legacyDrawingHF"):
             m = re.search(rf'<{name}\b[^>]*?/>', sheet)
-            if not m:
+            if not m or (name == "legacyDrawing" and not notes):   # a VML of OLE objects or controls stays
                 continue
             rid = next(v for k, v in attrs(m.group(0)).items() if k.endswith(":id"))
             rel = next(r for r in host.rels(entry.part) if r["Id"] == rid)

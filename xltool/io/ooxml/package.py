@@ -97,9 +97,11 @@ class Package:
         self.infos.pop(name, None)
 
     def free_name(self, pattern: str) -> str:
-        """The first unused part name for a pattern such as ``xl/worksheets/sheet{}.xml``."""
+        """The first unused part name for a pattern such as ``xl/worksheets/sheet{}.xml``
+        (part names are case-insensitive: ``Sheet1.xml`` takes ``sheet1.xml``, and its relationships too)."""
+        used = {name.lower() for name in self.parts}
         n = 1
-        while pattern.format(n) in self.parts:
+        while pattern.format(n).lower() in used or self.rels_name(pattern.format(n)).lower() in used:
             n += 1
         return pattern.format(n)
 
