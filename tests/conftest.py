@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -6,6 +7,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("OPENPYXL_LXML", "False")   # as xltool/__init__: openpyxl's bytes not lxml-dependent
 
 
 @pytest.fixture(scope="session")

@@ -117,5 +117,5 @@ def refuse_doctype(path: Path, zf: zipfile.ZipFile) -> None:
             with zf.open(info) as fh:
                 head = fh.read(4096)
             if b"<!DOCTYPE" in head or "<!DOCTYPE".encode("utf-16-le") in head:
-                raise UnsafeWorkbook(f"{path}：部件 {info.filename} 含有 DOCTYPE（文档类型定义）声明，"
+                raise UnsafeWorkbook(f"{path}：无法打开工作簿：部件 {info.filename} 含有 DOCTYPE（文档类型定义）声明，"
                                      "Excel 不接受这样的文件，已拒绝处理")
