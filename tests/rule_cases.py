@@ -15,6 +15,7 @@ One YAML file per rule code::
         indicators:                                # optional: indicator rows typed into a template,
           - {level3: 参保人数, target: ≥100人}      #   by column key (level1, level2, level3, target, actual, …)
         budgets: [seed 004_01]                     # optional: the 附表 the form is checked against (XT140)
+        formats: unknown                           # optional: the grid carries no number formats (remote engine)
         expect:                                    # every finding of this rule, in any order
                                                    #   (cell "" = the form as a whole):
           - {cell: 收入执行!F5, severity: error, expected: 104.22%, found: 104.23%}
@@ -107,13 +108,15 @@ def build(case: dict):
     typed = dict(case.get("set") or {})
     for i, row in enumerate(case.get("indicators") or []):
         typed.update({f"ind.{i}.{column}": value for column, value in row.items()})
+    if case.get("formats") == "unknown":   # values only, as xlwings' remote engine sends them
+        grid.formats_known = False
     for key, value in typed.items():
         sheet, r, c = _where(grid, read, key)
         cells = grid.sheet(sheet).cells
         if value is None or value == "":
             cells.pop((r, c), None)
-        else:
-            cells[(r, c)] = value
+        else:   # numbers arrive as the adapters give them (Decimal), text as typed
+            cells[(r, c)] = Decimal(repr(value)) if isinstance(value, float) else value
     return path, grid
 
 

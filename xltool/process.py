@@ -86,7 +86,8 @@ def recompute_file(path: str | Path, target: str | Path, budgets=()) -> FileResu
         path = target
     grid = open_grid(path)
     result = evaluate_grid(grid, path, budgets)
-    write_back(path, target, [(e.read.cells, e.computed) for e in result.evaluations], result.findings, grid)
+    write_back(path, target, [(e.read.cells, e.computed, e.read.conversions) for e in result.evaluations],
+               result.findings, grid)
     return result
 
 
