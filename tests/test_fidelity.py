@@ -1,7 +1,7 @@
 """Write-back never damages what Excel, WPS or LibreOffice wrote (issue 14, one test per defect).
 
 Hosts are real files (tests/data/real, see SOURCES.md there) with an xltool form grafted in
-(tests/graft.py): the form 002_01 (绩效自评表) has four findings, at F12, F15 and F17.
+(tests/form_graft.py): the form 002_01 (绩效自评表) has four findings, at F12, F15 and F17.
 """
 import os
 import re
@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
-from graft import graft
+from form_graft import graft
 from xltool import process, workbooks
 from xltool.io.ooxml import writeback
 from xltool.io.ooxml.package import Package

@@ -3,7 +3,7 @@
 Every host in tests/data/real (saved by Excel for Windows and Mac, LibreOffice, Apache POI,
 XlsxWriter, …; origins and licences in tests/data/real/SOURCES.md) gets the form 002_01
 (绩效自评表, four findings) grafted in — its sheets beside the host's, and the host's notes,
-drawing and header picture moved onto the form sheet (tests/graft.py) — and is recomputed
+drawing and header picture moved onto the form sheet (tests/form_graft.py) — and is recomputed
 twice. Then:
 
 - every part xltool had no reason to touch is byte-identical to the grafted input;
@@ -26,7 +26,7 @@ from lxml import etree
 
 import libreoffice
 from conftest import ROOT
-from graft import graft
+from form_graft import graft
 from xltool import process, workbooks
 from xltool.io.ooxml.package import STRICT, Package
 
