@@ -60,14 +60,15 @@ def read_once(path: str | Path) -> bytes:
         raise XltoolError(str(exc)) from exc
 
 
-def evaluate_grid(grid, path: Path) -> FileResult:
-    """Evaluate a workbook already read into a BookGrid (by any adapter)."""
+def evaluate_grid(grid, path: Path, budgets=()) -> FileResult:
+    """Evaluate a workbook already read into a BookGrid (by any adapter); ``budgets``: the 附表
+    (BudgetWorkbooks) its 区域绩效目标表 are checked against (XT140)."""
     path = Path(path)
     forms = read_forms(grid, path)
     result = FileResult(path)
     for read in forms:
         stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
-        evaluation = evaluate(read, stated)
+        evaluation = evaluate(read, stated, budgets=budgets)
         result.evaluations.append(evaluation)
         result.findings += [resolve(f, read, path.name) for f in evaluation.findings]
     result.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.rule))
@@ -118,7 +119,7 @@ def plan(paths, outdir: str | Path | None) -> list[tuple[Path, Path | None, str]
     return out
 
 
-def recompute_file(path: str | Path, target: str | Path, *, data: bytes | None = None,
+def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: bytes | None = None,
                    like: os.stat_result | None = None) -> FileResult:
     """Recompute one workbook and write the result (values, marks, findings sheet) to target.
 
@@ -137,8 +138,9 @@ def recompute_file(path: str | Path, target: str | Path, *, data: bytes | None =
         data = xlsx.grid_to_xlsx_bytes(grid)
         path = path.with_suffix(".xlsx")
         grid = open_grid(path, data)
-    result = evaluate_grid(grid, path)
-    write_back(safety.Named(data, path), target, [(e.read.cells, e.computed) for e in result.evaluations],
+    result = evaluate_grid(grid, path, budgets)
+    write_back(safety.Named(data, path), target,
+               [(e.read.cells, e.computed, e.read.conversions) for e in result.evaluations],
                result.findings, grid, like=like)
     return result
 

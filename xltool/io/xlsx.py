@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,11 +19,13 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltool.io import atomic, safety
-from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, PERCENT_FORMAT,
-                           by_cell, cell_value, findings_rows, is_percent_key, note_size, note_text, worst)
+from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, ORIGINAL_AUTHOR,
+                           PERCENT_FORMAT, by_cell, cell_value, findings_rows, form_parts, is_percent_key, note_size,
+                           note_text, original_note, worst)
 from xltool.core import layout
 from xltool.core.cellref import a1, col_letter
 from xltool.core.grid import BookGrid, SheetGrid
+from xltool.io.numfmt import format_kind
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -160,7 +163,7 @@ def read_grid(path: str | os.PathLike, data_only: bool = True) -> BookGrid:
 def grid_from_workbook(wb, source: str = "") -> BookGrid:
     sheets = []
     for ws in wb.worksheets:
-        cells = {}
+        cells, formats = {}, {}
         for row in ws.iter_rows():
             for cell in row:
                 value = cell.value
@@ -169,8 +172,11 @@ def grid_from_workbook(wb, source: str = "") -> BookGrid:
                 if isinstance(value, float):
                     value = Decimal(repr(value))
                 cells[(cell.row, cell.column)] = value
+                kind = format_kind(-1, cell.number_format)
+                if kind:
+                    formats[(cell.row, cell.column)] = kind
         merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-        sheets.append(SheetGrid(ws.title, cells, merges, ws.sheet_state != "visible"))
+        sheets.append(SheetGrid(ws.title, cells, merges, ws.sheet_state != "visible", formats))
     names = {name: dn.attr_text for name, dn in wb.defined_names.items()}
     for ws in wb.worksheets:
         for name, dn in ws.defined_names.items():
@@ -259,7 +265,7 @@ def clear_marks(wb) -> int:
                 from openpyxl.comments import Comment
 
                 cell = wb[sheet][coord]
-                cell.fill = PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
+                cell.fill = _recorded_fill(row)
                 original = row[3] if len(row) > 3 and row[3] != NOTE_FLAG else None   # flag: no clerk note
                 cell.comment = Comment(original, row[4] or "") if original else None
                 cleared += 1
@@ -279,6 +285,25 @@ def clear_marks(wb) -> int:
     return cleared
 
 
+def _fill_xml(fill) -> str | None:
+    """A cell's fill as its own ``<fill>`` XML (any kind: rgb, theme + tint, indexed, pattern), None for none."""
+    from openpyxl.xml.functions import tostring
+
+    if fill is None or (getattr(fill, "fill_type", None) is None and getattr(fill, "tagname", "") == "patternFill"):
+        return None
+    return tostring(fill.to_tree()).decode()
+
+
+def _recorded_fill(row):
+    """The fill a mark row recorded: its exact XML (6th column) when there, else the rgb (3rd)."""
+    from openpyxl.styles.fills import Fill
+    from openpyxl.xml.functions import fromstring
+
+    if len(row) > 5 and row[5]:
+        return Fill.from_tree(fromstring(row[5]))
+    return PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
+
+
 def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> dict:
     """Write recomputed values into computed cells; formula cells keep their formula (value cached)."""
     cached: dict[str, dict[str, object]] = {}
@@ -296,6 +321,22 @@ def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[st
     return cached
 
 
+def write_inputs(wb, inputs: dict) -> None:
+    """A number typed as text becomes the number; the text is kept in a note xltool never removes."""
+    from openpyxl.comments import Comment
+
+    for (sheet, r, c), (number, text, percent) in inputs.items():
+        cell = wb[sheet].cell(r, c)
+        cell.value = number
+        if percent:
+            cell.number_format = PERCENT_FORMAT
+        old = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+        note = original_note("输入", text, old.text if old else None)
+        comment = Comment(note, old.author if old else ORIGINAL_AUTHOR)
+        comment.width, comment.height = note_size(note)
+        cell.comment = comment
+
+
 def mark(wb, findings) -> None:
     """A fill and one note per marked cell (several findings share the note), originals recorded."""
     from openpyxl.comments import Comment
@@ -305,8 +346,9 @@ def mark(wb, findings) -> None:
         cell = wb[sheet][coord]
         original = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else ""
         clerk = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+        exact = _fill_xml(cell.fill)
         meta.append(["mark", f"{sheet}!{coord}", original if isinstance(original, str) else "",
-                     clerk.text if clerk else None, clerk.author if clerk else None])
+                     clerk.text if clerk else None, clerk.author if clerk else None, exact])
         cell.fill = PatternFill("solid", fgColor=MARK_FILLS[worst(group)])
         text = note_text(group, clerk.text if clerk else None)   # the clerk's note stays on top
         comment = Comment(text, NOTE_AUTHOR)
@@ -344,6 +386,9 @@ def write_back(source, target, results) -> None:
     data = source.getvalue() if isinstance(source, io.BytesIO) else safety.read_bytes(source)
     safety.precheck(name, data)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        if b"http://purl.oclc.org/ooxml/spreadsheetml/main" in zf.read("xl/workbook.xml")[:2000]:
+            raise safety.UnsafeWorkbook(f"{name}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
+                                        "已拒绝写回（可使用 check 只校验，或在 Excel 中另存为普通 .xlsx 后再重算）")
         lost = safety.fallback_refusal(name, zf)
     if lost:
         raise safety.UnsafeWorkbook(f"{name}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
@@ -352,7 +397,9 @@ def write_back(source, target, results) -> None:
     try:
         clear_marks(wb)
         cached: dict[str, dict[str, object]] = {}
-        for cells, computed in forms:
+        for form in forms:
+            cells, computed, inputs, formulas = form_parts(form)
+            write_inputs(wb, inputs)
             for sheet, values in write_computed(wb, cells, computed).items():
                 cached.setdefault(sheet, {}).update(values)
         mark(wb, findings)
