@@ -202,9 +202,9 @@ def test_a_file_replaced_while_it_is_computed_is_patched_from_the_bytes_read(tmp
     original = zipfile.ZipFile(TARGET).namelist()
     real_evaluate = process.evaluate_grid
 
-    def swap(grid, path):
+    def swap(grid, path, *args):
         shutil.copy(BUDGET, f)           # another workbook lands at the path meanwhile
-        return real_evaluate(grid, path)
+        return real_evaluate(grid, path, *args)
     monkeypatch.setattr(process, "evaluate_grid", swap)
     result = process.recompute_file(f, tmp_path / "out.xlsx")
     names = openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames

@@ -26,10 +26,16 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
     try:
         try:
             wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except Exception as exc:
-            if "macrosheet" not in str(exc).lower() and "dialogsheet" not in str(exc).lower():
+        except Exception:   # from bytes calamine reports XLM macro / dialog sheets as "cannot detect"
+            if data[:2] != b"PK":
                 raise
-            wb = pc.CalamineWorkbook.from_filelike(_without_macro_sheets(data))
+            try:
+                stripped = _without_macro_sheets(data)
+            except Exception:
+                stripped = None
+            if stripped is None:
+                raise
+            wb = pc.CalamineWorkbook.from_filelike(stripped)
     except Exception as exc:   # calamine's errors: a corrupt or unsupported file
         raise safety.UnsafeWorkbook(f"{path}：无法读取工作簿（{exc}）") from exc
     formats = {} if path.suffix.lower() == ".xls" else read_formats(io.BytesIO(data))
