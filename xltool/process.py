@@ -58,7 +58,7 @@ def evaluate_grid(grid, path: Path) -> FileResult:
     result = FileResult(path)
     for read in forms:
         stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
-        evaluation = evaluate(read, stated)
+        evaluation = evaluate(read, stated, formula_cells=lambda name: grid.sheet(name).formulas)
         result.evaluations.append(evaluation)
         result.findings += [resolve(f, read, path.name) for f in evaluation.findings]
     result.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.rule))
@@ -85,8 +85,8 @@ def recompute_file(path: str | Path, target: str | Path) -> FileResult:
         path = target
     grid = open_grid(path)
     result = evaluate_grid(grid, path)
-    write_back(path, target, [(e.read.cells, e.computed, e.read.conversions) for e in result.evaluations],
-               result.findings, grid)
+    write_back(path, target, [(e.read.cells, e.computed, e.read.conversions, e.formulas, e.typed_over)
+                              for e in result.evaluations], result.findings, grid)
     return result
 
 
