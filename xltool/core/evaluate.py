@@ -35,14 +35,16 @@ def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dic
 
 
 def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = DEFAULT_CONFIG,
-             formula_cells=None) -> Evaluation:
-    """``formula_cells``: sheet name → the cells holding a formula (None: not known), to find
+             budgets=(), formula_cells=None) -> Evaluation:
+    """``budgets``: the 附表 (BudgetWorkbooks) known alongside this form, for the cross-form
+    rule XT140 (a 区域绩效目标表 against its unit's budget); none → XT140 stays silent.
+    ``formula_cells``: sheet name → the cells holding a formula (None: not known), to find
     computed cells a clerk typed over."""
     from xltool.core.typed_over import expected_formulas, typed_over
 
     computed, facts = compute(read, config)
     computed = {key: value for key, value in computed.items() if key in read.cells}
-    ctx = Context(read, stated, computed, {**facts, "config": config})
+    ctx = Context(read, stated, computed, {**facts, "config": config, "budgets": list(budgets)})
     findings = run_rules(ctx)
     formulas = expected_formulas(read, facts)
     over, typed = typed_over(read, stated, computed, formulas, formula_cells)
