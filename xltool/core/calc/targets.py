@@ -94,7 +94,7 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
         return {}, facts
     computed: dict[str, object] = {}
     if instance.form == model.SELF_EVALUATION:
-        _self_evaluation(instance, calcs, config, computed, facts)
+        _self_evaluation(instance, calcs, config, computed, facts, read.cells)
     elif instance.form == model.PROJECT_TARGET:
         weights = [ind.weight for ind in instance.indicators if ind.weight is not None]
         computed["weight_sum"] = sum(weights, Decimal(0)) if weights else None
@@ -115,7 +115,7 @@ def execution_rate(budget: Decimal | None, executed: Decimal | None) -> Decimal 
     return percent(executed, budget)
 
 
-def _self_evaluation(instance, calcs, config, computed, facts) -> None:
+def _self_evaluation(instance, calcs, config, computed, facts, cells=()) -> None:
     budget, executed = instance.budget, instance.executed
     rate = execution_rate(budget, executed)
     weight = instance.execution_weight if instance.execution_weight is not None else config.execution_weight
@@ -137,6 +137,8 @@ def _self_evaluation(instance, calcs, config, computed, facts) -> None:
         for key, value in row_helpers(ind, config).items():
             computed[f"ind.{calc.index}.{key}"] = value
         if ind.weight is None:
+            if f"ind.{calc.index}.h_op" in cells:    # a live sheet: the score formula shows blank
+                computed[f"ind.{calc.index}.score"] = None
             continue
         calc.score = score_indicator(ind.weight, calc.target, calc.actual, calc.direction, ind.scoring_rule,
                                      config, ind.score)
