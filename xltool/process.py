@@ -68,7 +68,8 @@ def evaluate_grid(grid, path: Path, budgets=()) -> FileResult:
     result = FileResult(path)
     for read in forms:
         stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
-        evaluation = evaluate(read, stated, budgets=budgets)
+        evaluation = evaluate(read, stated, budgets=budgets,
+                              formula_cells=lambda name: grid.sheet(name).formulas)
         result.evaluations.append(evaluation)
         result.findings += [resolve(f, read, path.name) for f in evaluation.findings]
     result.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.rule))
@@ -140,8 +141,8 @@ def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: by
         grid = open_grid(path, data)
     result = evaluate_grid(grid, path, budgets)
     write_back(safety.Named(data, path), target,
-               [(e.read.cells, e.computed, e.read.conversions) for e in result.evaluations],
-               result.findings, grid, like=like)
+               [(e.read.cells, e.computed, e.read.conversions, e.formulas, e.typed_over)
+                for e in result.evaluations], result.findings, grid, like=like)
     return result
 
 

@@ -55,7 +55,8 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
                         value = value.quantize(Decimal(1))
                 cells[(r, c)] = value
         merges = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
-        sheets.append(SheetGrid(name, cells, merges, name in hidden, formats.get(name, {})))
+        kinds, formulas = formats.get(name, ({}, None))
+        sheets.append(SheetGrid(name, cells, merges, name in hidden, kinds, formulas))
     return BookGrid(sheets, {}, path.name)
 
 

@@ -90,9 +90,11 @@ def _render_sheet(wb, plan: layout.SheetPlan):
     for c, width in plan.widths.items():
         ws.column_dimensions[col_letter(c)].width = width
     ws.row_dimensions[1].height = 30
+    for c in plan.hidden_cols:
+        ws.column_dimensions[col_letter(c)].hidden = True
     for ref, choices in plan.validations:
         dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                            showErrorMessage=True, errorStyle="warning",
+                            showErrorMessage=ref not in plan.free_lists, errorStyle="warning",
                             errorTitle="请从下拉列表选择", error="该值不在常用选项中，确认要使用吗？")
         dv.add(ref)
         ws.add_data_validation(dv)
@@ -304,15 +306,31 @@ def _recorded_fill(row):
     return PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
 
 
-def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> dict:
-    """Write recomputed values into computed cells; formula cells keep their formula (value cached)."""
+def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object],
+                   formulas: dict | None = None, typed: dict | None = None) -> dict:
+    """Write recomputed values into computed cells; formula cells keep their formula (value cached);
+    a computed cell that lost its formula gets it back, the clerk's value kept in a note."""
+    from openpyxl.comments import Comment
+
+    formulas, typed = formulas or {}, typed or {}
     cached: dict[str, dict[str, object]] = {}
-    for key, value in computed.items():
+    for key in [*computed, *(k for k in typed if k not in computed)]:
         sheet, r, c = cells[key]
         cell = wb[sheet].cell(r, c)
-        number = cell_value(key, value)
+        number = cell_value(key, computed.get(key))
         if is_percent_key(key):
             cell.number_format = PERCENT_FORMAT
+        if cell.data_type != "f" and key in formulas:
+            cell.value = formulas[key]
+            if key in typed:
+                old = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+                from xltool.core.findings import fmt
+
+                value = typed[key]
+                note = original_note("值", value if isinstance(value, str) else fmt(value), old.text if old else None)
+                comment = Comment(note, old.author if old else ORIGINAL_AUTHOR)
+                comment.width, comment.height = note_size(note)
+                cell.comment = comment
         if cell.data_type == "f":
             if number is not None:
                 cached.setdefault(sheet, {})[cell.coordinate] = number
@@ -398,9 +416,9 @@ def write_back(source, target, results) -> None:
         clear_marks(wb)
         cached: dict[str, dict[str, object]] = {}
         for form in forms:
-            cells, computed, inputs, formulas = form_parts(form)
+            cells, computed, inputs, formulas, typed = form_parts(form)
             write_inputs(wb, inputs)
-            for sheet, values in write_computed(wb, cells, computed).items():
+            for sheet, values in write_computed(wb, cells, computed, formulas, typed).items():
                 cached.setdefault(sheet, {}).update(values)
         mark(wb, findings)
         if findings:
