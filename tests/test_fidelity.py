@@ -291,3 +291,18 @@ def test_the_same_input_gives_the_same_bytes(tmp_path):
                        env={**os.environ, "PYTHONHASHSEED": seed})
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
+
+
+# --- reading: a sheet whose used range does not start at A1 ------------------------------------
+
+def test_cells_are_read_where_they_are_when_the_sheet_does_not_start_at_a1(tmp_path):
+    """calamine's full-area rows start at A1: adding the used range's start again shifted every cell."""
+    from xltool.io.calamine import read_grid_fast
+
+    src = tmp_path / "offset.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.row_dimensions[2].height = 30     # an empty row Excel keeps for its height
+    ws["B5"], ws["C7"] = "x", 1
+    wb.save(src)
+    assert read_grid_fast(src).sheets[0].cells == {(5, 2): "x", (7, 3): 1}

@@ -20,6 +20,7 @@ class FileResult:
     path: Path
     evaluations: list[Evaluation] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what the user should know (e.g. what an .xls lost)
 
     @property
     def errors(self) -> int:
@@ -76,16 +77,19 @@ def recompute_file(path: str | Path, target: str | Path, budgets=()) -> FileResu
     """Recompute one workbook and write the result (values, marks, findings sheet) to target.
 
     The package is patched in place (``write_back``: fast, keeps everything else).
-    A legacy ``.xls`` is written as ``.xlsx`` (see ``output_path``).
+    A legacy ``.xls`` is written as ``.xlsx`` (see ``output_path``), its form rebuilt from the template
+    (``io/legacy.py``); ``result.notes`` says what the conversion kept and what it could not.
     """
     path, target = Path(path), output_path(target)
-    if path.suffix.lower() == ".xls":   # legacy: its values become a new .xlsx, which is recomputed
-        from xltool.io import xlsx
+    notes = []
+    if path.suffix.lower() == ".xls":   # legacy: rebuilt as a new .xlsx (io/legacy.py), which is recomputed
+        from xltool.io import legacy
 
-        xlsx.grid_to_xlsx(open_grid(path), target)
+        notes = legacy.to_xlsx(open_grid(path), target, path)
         path = target
     grid = open_grid(path)
     result = evaluate_grid(grid, path, budgets)
+    result.notes += notes
     write_back(path, target, [(e.read.cells, e.computed, e.read.conversions) for e in result.evaluations],
                result.findings, grid)
     return result

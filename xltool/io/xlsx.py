@@ -412,18 +412,3 @@ def clear_file(source, target) -> int:
         return n
     finally:
         wb.close()
-
-
-def grid_to_xlsx(grid: BookGrid, target) -> None:
-    """Values of a BookGrid (e.g. a legacy .xls read by calamine) as a new .xlsx."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for sheet in grid.sheets:
-        ws = wb.create_sheet(sheet.name[:31])
-        for (r, c), value in sheet.cells.items():
-            set_value(ws.cell(r, c), value)
-        for r1, c1, r2, c2 in sheet.merges:
-            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-        if sheet.hidden:
-            ws.sheet_state = "hidden"
-    save_atomic(wb, target)
