@@ -10,6 +10,7 @@ statement (Simplified Chinese) of what was kept and what could not be.
 """
 from __future__ import annotations
 
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,14 @@ from xltool.core.cellref import a1
 from xltool.core.grid import BookGrid
 
 NOT_KEPT = "原文件的单元格格式（填充、字体、边框、列宽）、批注、图片与图表、宏"
+
+
+def to_xlsx_bytes(grid: BookGrid, source: str | Path) -> tuple[bytes, list[str]]:
+    """``grid`` (read from the .xls ``source``) as the bytes of an .xlsx, and the statement."""
+    with tempfile.TemporaryDirectory(prefix="xltool-xls-") as folder:
+        target = Path(folder) / (Path(source).stem + ".xlsx")
+        notes = to_xlsx(grid, target, source)
+        return target.read_bytes(), notes
 
 
 def to_xlsx(grid: BookGrid, target: str | Path, source: str | Path) -> list[str]:
@@ -38,8 +47,9 @@ def to_xlsx(grid: BookGrid, target: str | Path, source: str | Path) -> list[str]
                 return [f"{name}：旧版 .xls 已转为 .xlsx，表单按模板重建：计算单元格为公式，打印设置、名称、下拉列表"
                         f"取自模板，所填内容原样保留{rest}。未能保留：{NOT_KEPT}。"]
     _write(target, None, [s for s in grid.sheets])
-    return [f"{name}：旧版 .xls 只能按数值转为 .xlsx（{'含多张表单' if form is None and _count(grid) > 1 else '表单无法按模板重建'}）："
-            f"各单元格的数值和合并单元格已保留；未能保留：公式（计算单元格只有数值）、名称、打印设置，以及{NOT_KEPT}。"]
+    why = "含多张表单" if form is None and _count(grid) > 1 else "表单无法按模板重建"
+    return [f"{name}：旧版 .xls 只能按数值转为 .xlsx（{why}）：各单元格的数值和合并单元格已保留；"
+            f"未能保留：公式（计算单元格只有数值）、名称、打印设置，以及{NOT_KEPT}。"]
 
 
 def _one_form(grid: BookGrid):
