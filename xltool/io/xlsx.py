@@ -437,8 +437,6 @@ def clear_file(source, target) -> int:
         return n
     finally:
         wb.close()
-<<<<<<< HEAD
-=======
 
 
 def grid_to_xlsx(grid: BookGrid, target) -> None:
@@ -464,4 +462,3 @@ def grid_to_xlsx_bytes(grid: BookGrid) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
->>>>>>> main
