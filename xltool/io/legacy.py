@@ -41,8 +41,9 @@ def to_xlsx(grid: BookGrid, target: str | Path, source: str | Path) -> list[str]
         others = [s for s in grid.sheets if s.name not in form_sheets and s.name != layout.META_SHEET]
         if not {s.name for s in others} & {s.name for s in plan.sheets}:
             _write(target, plan, others)
-            again = _one_form(read_grid_fast(target))
-            if again is not None and again.instance == form.instance:
+            new_grid = read_grid_fast(target)
+            again = _one_form(new_grid)
+            if again is not None and typed(again, new_grid) == typed(form, grid):
                 rest = f"；其余工作表（{'、'.join(s.name for s in others)}）只保留数值，其中的公式未保留" if others else ""
                 return [f"{name}：旧版 .xls 已转为 .xlsx，表单按模板重建：计算单元格为公式，打印设置、名称、下拉列表"
                         f"取自模板，所填内容原样保留{rest}。未能保留：{NOT_KEPT}。"]
@@ -50,6 +51,13 @@ def to_xlsx(grid: BookGrid, target: str | Path, source: str | Path) -> list[str]
     why = "含多张表单" if form is None and _count(grid) > 1 else "表单无法按模板重建"
     return [f"{name}：旧版 .xls 只能按数值转为 .xlsx（{why}）：各单元格的数值和合并单元格已保留；"
             f"未能保留：公式（计算单元格只有数值）、名称、打印设置，以及{NOT_KEPT}。"]
+
+
+def typed(read: reader.ReadForm, grid: BookGrid) -> dict[str, object]:
+    """What the clerk typed: the value of every input cell of a form, by field key."""
+    plan = layout.plan_workbook(read.instance)
+    inputs = {cp.field for sheet in plan.sheets for cp in sheet.cells if cp.role == "input" and cp.field}
+    return {key: grid.sheet(s).get(r, c) for key, (s, r, c) in read.cells.items() if key in inputs}
 
 
 def _one_form(grid: BookGrid):
