@@ -77,16 +77,13 @@ def _count(grid: BookGrid) -> int:
 
 def _write(target, plan, sheets) -> None:
     """The template's workbook (when a plan is given) plus sheets as values; numbers written exactly."""
-    import openpyxl
-
     from xltool.io import xlsx
 
     if plan is not None:
         wb = xlsx.render(plan)
         cached = xlsx.cached_values(plan)
     else:
-        wb = openpyxl.Workbook()
-        wb.remove(wb.active)
+        wb = xlsx.empty_workbook()
         cached = {}
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name[:31])
