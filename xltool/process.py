@@ -21,6 +21,7 @@ class FileResult:
     path: Path
     evaluations: list[Evaluation] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what the user should know (e.g. what an .xls lost)
 
     @property
     def errors(self) -> int:
@@ -125,19 +126,23 @@ def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: by
 
     The file is read once (``data``, read here when not given): its values are computed and its
     package patched from the same bytes (``write_back``: fast, keeps everything else). A legacy
-    ``.xls`` is written as ``.xlsx`` (see ``output_path``). The target is written atomically.
+    ``.xls`` is written as ``.xlsx`` (see ``output_path``), its form rebuilt from the template
+    (``io/legacy.py``; ``result.notes`` says what the conversion kept and what it could not). The
+    target is written atomically.
     """
     path, target = Path(path), output_path(target)
     if data is None:
         data = read_once(path)
     grid = open_grid(path, data)
-    if path.suffix.lower() == ".xls":   # legacy: its values become a new .xlsx, which is recomputed
-        from xltool.io import xlsx
+    notes = []
+    if path.suffix.lower() == ".xls":   # legacy: rebuilt as a new .xlsx (io/legacy.py), which is recomputed
+        from xltool.io import legacy
 
-        data = xlsx.grid_to_xlsx_bytes(grid)
+        data, notes = legacy.to_xlsx_bytes(grid, path)
         path = path.with_suffix(".xlsx")
         grid = open_grid(path, data)
     result = evaluate_grid(grid, path, budgets)
+    result.notes += notes
     write_back(safety.Named(data, path), target,
                [(e.read.cells, e.computed, e.read.conversions, e.formulas, e.typed_over)
                 for e in result.evaluations], result.findings, grid)
