@@ -149,8 +149,11 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("convert", total=total)
-        summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
-                               on_progress=lambda row: progress.advance(task))
+        try:
+            summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
+                                   on_progress=lambda row: progress.advance(task))
+        except workbooks.XltoolError as exc:
+            _fail(exc)
     for row in summary.rows:
         if row.status == "失败":
             err.print(f"[red]失败：[/red]{row.reason}")

@@ -22,7 +22,10 @@ def write_template(form: str, path: str | Path, year: int | None = None) -> Path
     path = Path(path)
     from xltool.io import xlsx
 
-    xlsx.write_plan(layout.plan_workbook(layout.blank_instance(form, year)), path)
+    try:
+        xlsx.write_plan(layout.plan_workbook(layout.blank_instance(form, year)), path)
+    except OSError as exc:
+        raise XltoolError(safety.os_message(path, exc)) from exc
     return path
 
 
@@ -51,7 +54,10 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     files = []
     for n, instance in enumerate(result.instances, start=1):
         target = outdir / workbook_name(prefix, n, instance)
-        xlsx.write_plan(layout.plan_workbook(instance), target)
+        try:
+            xlsx.write_plan(layout.plan_workbook(instance), target)
+        except OSError as exc:
+            raise XltoolError(safety.os_message(target, exc)) from exc
         files.append(target)
     return files, [f"{path.name}：{note}" for note in result.notes]
 
