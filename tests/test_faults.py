@@ -70,6 +70,14 @@ def test_output_folder_equal_to_the_input_folder_is_refused(tmp_path):
     assert digest(f) == before and not (tmp_path / "f.bak.xlsx").exists()
 
 
+def test_an_output_folder_inside_the_input_folder_is_not_input_next_time(tmp_path):
+    shutil.copy(TARGET, tmp_path / "a.xlsx")
+    out = tmp_path / "结果"
+    assert runner.invoke(app, ["recompute", str(tmp_path), "-o", str(out)]).exit_code in (0, 1)
+    again = runner.invoke(app, ["recompute", str(tmp_path), "-o", str(out)])
+    assert "共 1 个文件" in again.output and not (out / "结果").exists()
+
+
 def test_output_keeps_sub_folders(tmp_path):
     src = tmp_path / "in"
     for sub in ("a", "b"):

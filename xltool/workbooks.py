@@ -105,13 +105,20 @@ def expand_paths(paths) -> list[Path]:
     return [src for src, _ in expand_with_names(paths)]
 
 
-def expand_with_names(paths) -> list[tuple[Path, Path]]:
-    """(file, its path relative to the folder given, or its name when given as a file)."""
+def expand_with_names(paths, skip: str | Path | None = None) -> list[tuple[Path, Path]]:
+    """(file, its path relative to the folder given, or its name when given as a file).
+
+    ``skip``: a folder whose files a folder walk leaves out (the output folder of a run inside
+    its input folder: a second run does not take the first run's results as input)."""
+    import os
+
+    below = os.path.join(os.path.realpath(skip), "") if skip is not None else None
     out: list[tuple[Path, Path]] = []
     for path in map(Path, paths):
         if path.is_dir():
             out += sorted((p, p.relative_to(path)) for p in path.rglob("*")
-                          if is_workbook_name(p.name) and p.is_file())
+                          if is_workbook_name(p.name) and p.is_file()
+                          and not (below and os.path.realpath(p).startswith(below)))
         else:
             out.append((path, Path(path.name)))
     return out
