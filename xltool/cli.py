@@ -222,6 +222,10 @@ def explain(region: Path = typer.Argument(..., help="全地区预算附表工作
         result = render_explanation(region, benji, output, template_dir=templates)
     except workbooks.XltoolError as exc:
         _fail(exc)
+    except OSError as exc:
+        from xltool.io.safety import os_message
+
+        _fail(os_message(exc.filename or output, exc))
     for path in result.paths:
         console.print(f"已生成：{path}")
     for note in result.notes:

@@ -134,10 +134,9 @@ def explain_budget(region, benji=None, out_path: str | Path | None = None, *, ht
 
 
 def _write(path: Path, text: str) -> None:
-    from xltool.io.safety import os_message
-
+    """Atomically; an OSError names the file meant (not the temporary file beside it)."""
     try:
         with atomic.replacing(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise XltoolError(os_message(path, exc)) from exc
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
