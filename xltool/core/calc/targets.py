@@ -31,7 +31,8 @@ from xltool.core.calc.score import judge, score_indicator
 from xltool.core.values import Value, completion_rate, infer_direction, parse_value
 
 # Header fields that a fresh template already carries (not typed by the clerk).
-_PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators"}
+_PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators",
+                  "fund", "unit", "department", "project"}   # what `xltool template --region --fund` writes
 
 
 def is_blank_form(instance) -> bool:
