@@ -105,19 +105,24 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
 
     if (outdir is None) == (not in_place):
         _fail("请指定 -o 输出文件夹，或使用 --in-place（二者择一）")
+    from xltool.io import atomic
+
+    atomic.on_signals()
     findings, failed = [], 0
-    files = _files(paths)
-    for path in files:
+    _files(paths)
+    planned = process.plan(paths, None if in_place else outdir)
+    for path, target, refusal in planned:
         try:
-            result = (process.recompute_in_place(path) if in_place
-                      else process.recompute_file(path, outdir / path.name))
+            if refusal:
+                raise workbooks.XltoolError(refusal)
+            result = process.recompute_in_place(path) if in_place else process.recompute_file(path, target)
         except workbooks.XltoolError as exc:
             err.print(f"[red]错误：[/red]{exc}")
             failed += 1
             continue
         findings += result.findings
         console.print(f"已重算：{path.name}（错误 {result.errors} 条）")
-    console.print(report.summary_line(len(files), findings, failed))
+    console.print(report.summary_line(len(planned), findings, failed))
     _exit_for(failed, findings)
 
 
@@ -157,7 +162,9 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from xltool import convert as bulk
+    from xltool.io import atomic
 
+    atomic.on_signals()
     if not src.is_dir():
         _fail(f"{src}：不是文件夹")
     if outdir.resolve() == src.resolve():
@@ -279,7 +286,7 @@ app.add_typer(addin_app, name="addin")
 @addin_app.command("build")
 def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlam 文件"),
                 base: str = typer.Option("custom", "--base", help="custom（默认，VBA 工程未加密）或 xlwings")):
-    """生成带「绩效工具」功能区的加载项，并在旁边写出 XltoolRibbon.bas。"""
+    """生成带「绩效工具」功能区的加载项（按钮的回调宏已写入加载项，无需另行导入）。"""
     from xltool.excel.addin import build_addin
 
     try:
@@ -289,22 +296,61 @@ def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出�
     console.print(f"已生成加载项：{path}（安装步骤见 docs/excel-addin.md）")
 
 
+@addin_app.command("bundle")
+def addin_bundle(outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（拷贝到 U 盘带到内网电脑）"),
+                 python: Optional[List[str]] = typer.Option(None, "--python",
+                                                            help="目标电脑的 Python 版本，可多次给出（默认 3.10–3.13）"),
+                 wheel: Optional[Path] = typer.Option(None, "--wheel", help="xltool 的 .whl（默认由源码目录生成）")):
+    """生成离线安装包：Windows 64 位的全部 wheel、加载项和安装脚本（目标电脑无需联网和管理员权限）。"""
+    from xltool.excel.bundle import PYTHONS, build_bundle
+
+    try:
+        bundle = build_bundle(outdir, tuple(python or PYTHONS), wheel=wheel)
+    except (workbooks.XltoolError, ValueError, OSError) as exc:
+        _fail(exc)
+    console.print(f"已生成离线安装包：{bundle.folder}（{len(bundle.wheels)} 个 wheel，Python {'、'.join(bundle.pythons)}；"
+                  f"在目标电脑上双击“安装.cmd”，步骤见 docs/excel-addin.md）")
+
+
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只允许本机访问）"),
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（局域网内使用：0.0.0.0）"),
           port: int = typer.Option(8000, "--port", help="端口"),
           base_url: str = typer.Option("", "--base-url", help="加载项清单中使用的外部地址（须为 https）"),
-          cert: Optional[Path] = typer.Option(None, "--cert", help="HTTPS 证书文件（PEM）"),
-          key: Optional[Path] = typer.Option(None, "--key", help="HTTPS 私钥文件（PEM）"),
-          xlwings_js: str = typer.Option("", "--xlwings-js", help="xlwings.min.js 的地址")):
-    """启动 Office.js 服务：接收 xlwings 工作簿数据，返回重算/校验结果（xlwings 远程引擎）。"""
-    from xltool.web import officejs as service
+          cert: Optional[Path] = typer.Option(None, "--cert", help="https 证书文件"),
+          key: Optional[Path] = typer.Option(None, "--key", help="https 私钥文件"),
+          xlwings_js: str = typer.Option("", "--xlwings-js", help="xlwings.min.js 的地址"),
+          allow_origin: List[str] = typer.Option([], "--allow-origin", help="另外允许跨站访问的来源（可重复）"),
+          archive: Optional[Path] = typer.Option(None, "--archive", help="保存上传文件和结果的文件夹（默认不保存）"),
+          keep_days: float = typer.Option(30, "--keep-days", help="存档保留天数（与 --archive 一起使用）"),
+          max_upload_mb: int = typer.Option(512, "--max-upload-mb", help="一次上传的大小上限（MB）"),
+          jobs: int = typer.Option(2, "--jobs", "-j", help="校验上传文件的进程数")):
+    """启动服务：单位的在线校验页面（/），以及 Office.js 加载项服务（xlwings 远程引擎）。"""
+    from xltool.web import officejs, security
+    from xltool.web.server import MB, Settings, serve as run_server
 
-    problem = service.remote_engine_problem()
-    if problem:
-        _fail(problem)
-    console.print(f"服务已启动：http://{host}:{port}/（Ctrl+C 停止）；清单：/manifest.xml")
-    service.serve(host, port, base_url=base_url, certfile=str(cert) if cert else None,
-                  keyfile=str(key) if key else None, xlwings_js=xlwings_js)
+    try:
+        token = security.install_token()
+    except OSError as exc:
+        _fail(f"无法保存令牌（{security.config_dir()}）：{exc}")
+    settings = Settings(host=host, port=port, token=token, base_url=base_url,
+                        certfile=str(cert) if cert else None, keyfile=str(key) if key else None,
+                        xlwings_js=xlwings_js, allow_origins=tuple(allow_origin), archive=archive,
+                        retention_days=keep_days, max_upload=max_upload_mb * MB, jobs=max(1, jobs))
+    problem = officejs.remote_engine_problem()
+
+    def ready(url: str) -> None:
+        console.print(f"服务已启动：{url}/（Ctrl+C 停止）")
+        console.print(f"在线校验页面：{url}/")
+        console.print(f"令牌：{token}（保存在 {security.config_dir() / security.TOKEN_FILE}）")
+        console.print(f"加载项清单：{(base_url or url).rstrip('/')}/manifest.xml?token={token}")
+        if problem:
+            console.print(f"注意：Excel 加载项按钮暂不可用——{problem}")
+        if archive:
+            console.print(f"上传文件和结果保存在 {archive}，保留 {keep_days:g} 天")
+        else:
+            console.print("上传的文件只在处理期间保留，不存档")
+
+    run_server(settings, on_ready=ready)
 
 
 @app.command()

@@ -21,6 +21,9 @@ def import_text(text: str) -> ImportResult:
     from xltool.importers.self_evaluation import parse_self_evaluations
     from xltool.importers.target_tables import parse_target_tables
 
+    from xltool.core.values.lexicon import strip_markup
+
+    text = strip_markup(text)   # $\geq 95\%$ → ≥ 95%: OCR/LaTeX markup never reaches a workbook
     result = ImportResult()
     if "自评表" in text:
         evaluations, notes = parse_self_evaluations(text)
