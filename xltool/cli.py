@@ -247,7 +247,7 @@ def derive_targets(budget: Path = typer.Argument(..., help="预算附表工作�
 @app.command()
 def explain(region: Path = typer.Argument(..., help="全地区预算附表工作簿"),
             benji: Optional[Path] = typer.Argument(None, help="本级预算附表工作簿"),
-            output: Path = typer.Option(..., "-o", "--output", help="输出 .md（同时生成 .html）"),
+            output: Path = typer.Option(..., "-o", "--output", help="输出 .md（同时生成 .html）或 .docx（Word 文档）"),
             templates: Optional[Path] = typer.Option(None, "--templates",
                                                      help="自定义说明模板所在文件夹（内含 explain.md.j2、explain.html.j2）")):
     """生成社会保险基金预算的说明（jinja2 模板；可用 --templates 指定修改过的模板）。"""

@@ -116,14 +116,18 @@ def _table(document, caption: str, rows: list[tuple[str, ...]]) -> None:
     table = document.add_table(rows=1 + len(rows), cols=len(TABLE_HEADER))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = [Cm(2.8)] + [Cm(1.88)] * (len(TABLE_HEADER) - 1)   # 16 cm: the A4 text width
+    for column, width in zip(table.columns, widths):
+        column.width = width
     for r, values in enumerate([TABLE_HEADER, *rows]):
         for c, text in enumerate(values):
             cell = table.cell(r, c)
-            cell.width = Cm(3.6 if c == 0 else 2.3)
+            cell.width = widths[c]
             paragraph = cell.paragraphs[0]
             paragraph.alignment = (WD_ALIGN_PARAGRAPH.CENTER if r == 0 else
                                    WD_ALIGN_PARAGRAPH.LEFT if c == 0 else WD_ALIGN_PARAGRAPH.RIGHT)
-            _font(paragraph.add_run(text), HEADING_FONT if r == 0 or values[0] == "合计" else BODY_FONT, 9,
+            _font(paragraph.add_run(text), HEADING_FONT if r == 0 or values[0] == "合计" else BODY_FONT, 8,
                   bold=r == 0)
     header = table.rows[0]._tr
     from docx.oxml import OxmlElement
@@ -144,7 +148,6 @@ def build(markdown: str, data: dict):
         from xltool.workbooks import XltoolError
 
         raise XltoolError("生成 Word 文档需要 python-docx：pip install python-docx") from exc
-    from docx.enum.section import WD_ORIENT  # noqa: F401  (portrait A4, the publishing format)
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
