@@ -19,7 +19,7 @@ ENGLISH = ("Usage", "Options", "Arguments", "Commands", "Show this message", "Mi
 ALLOWED = {"xltool", "text", "json", "csv", "xlsx", "xlsm", "xls", "parquet", "docx", "html", "md", "pandas", "Excel",
            "Office", "js", "xlwings", "https", "PEM", "HTTPS", "jinja2", "explain", "j2", "bas", "xlam", "CPU", "Dask",
            "tcp", "Ctrl", "true", "false", "manifest", "xml", "min", "custom", "VBA", "Python", "serve",
-           "FORM", "seeds", "out", "Word", "zip", "pdf", "PDF", "ASGI", "uvicorn", "txt", "bak", "XltoolRibbon", "Web", "WPS", "id"}
+           "FORM", "seeds", "out", "MB", "U", "Windows", "whl", "wheel", "Word", "zip", "pdf", "PDF", "ASGI", "uvicorn", "txt", "bak", "XltoolRibbon", "Web", "WPS", "id"}
 
 
 def commands():
