@@ -5,7 +5,7 @@ import json
 
 from xltool.core.findings import ERROR, SEVERITY_ZH, Finding
 
-UNREADABLE_RULE = "XT000"   # the JSON entry of a file that could not be read
+UNREADABLE_RULE = "unreadable"   # the JSON entry of a file that could not be read (not a rule code)
 
 
 def finding_line(f: Finding) -> str:
