@@ -291,3 +291,38 @@ def test_the_same_input_gives_the_same_bytes(tmp_path):
                        env={**os.environ, "PYTHONHASHSEED": seed})
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
+
+
+# --- reading: a sheet whose used range does not start at A1 ------------------------------------
+
+def test_cells_are_read_where_they_are_when_the_sheet_does_not_start_at_a1(tmp_path):
+    """calamine's full-area rows start at A1: adding the used range's start again shifted every cell."""
+    from xltool.io.calamine import read_grid_fast
+
+    src = tmp_path / "offset.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.row_dimensions[2].height = 30     # an empty row Excel keeps for its height
+    ws["B5"], ws["C7"] = "x", 1
+    wb.save(src)
+    assert read_grid_fast(src).sheets[0].cells == {(5, 2): "x", (7, 3): 1}
+
+
+def test_the_openpyxl_path_restores_fills_of_every_kind_too(tmp_path, monkeypatch):
+    from xltool.io import xlsx
+    from xltool.io.ooxml.package import Unsupported
+
+    def decline(*args, **kwargs):
+        raise Unsupported("test")
+
+    src = grafted("cal_date_1904.xlsx", tmp_path, _clerk_fills)
+    look = lambda path: [(f.patternType, f.fgColor.theme, round(f.fgColor.tint, 6), f.fgColor.indexed, f.fgColor.rgb)  # noqa: E731
+                         for f in (openpyxl.load_workbook(path)["绩效自评表"][ref].fill for ref in MARKED)]
+    original = look(src)
+    monkeypatch.setattr(writeback, "write_back", decline)
+    marked = tmp_path / "marked.xlsx"
+    result = process.recompute_file(src, marked)
+    assert look(marked) != original
+    fixed = tmp_path / "fixed.xlsx"
+    xlsx.write_back(marked, fixed, ([(e.read.cells, e.computed) for e in result.evaluations], []))
+    assert look(fixed) == original

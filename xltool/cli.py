@@ -122,6 +122,8 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
             continue
         findings += result.findings
         console.print(f"已重算：{path.name}（错误 {result.errors} 条）")
+        for note in result.notes:
+            console.print(f"说明：{note}")
     console.print(report.summary_line(len(planned), findings, failed))
     _exit_for(failed, findings)
 

@@ -43,10 +43,9 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
     sheets = []
     for name in wb.sheet_names:
         sheet = wb.get_sheet_by_name(name)
-        r0, c0 = sheet.start or (0, 0)
         cells = {}
-        for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=r0 + 1):
-            for c, value in enumerate(row, start=c0 + 1):
+        for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=1):   # full-area rows start at A1
+            for c, value in enumerate(row, start=1):
                 if value is None or value == "":
                     continue
                 if isinstance(value, float):

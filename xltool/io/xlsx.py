@@ -54,6 +54,13 @@ def set_value(cell, value) -> None:
         cell.data_type = "s"
 
 
+def empty_workbook() -> openpyxl.Workbook:
+    """A workbook without any sheet (the caller adds them)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
 def render(plan: layout.WorkbookPlan) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
