@@ -8,6 +8,7 @@ from hypothesis import settings
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("OPENPYXL_LXML", "False")   # as xltool/__init__: openpyxl's bytes not lxml-dependent
 
 import engines  # noqa: E402
 

@@ -101,6 +101,8 @@ def cells(path) -> dict:
                     value = Decimal(repr(value)).normalize()
                 elif isinstance(value, int) and not isinstance(value, bool):
                     value = Decimal(value)
+                elif isinstance(value, str) and value.startswith("<fill"):   # a recorded fill: as XML, not as text
+                    value = re.sub(r"\s+/>", "/>", value)
                 if value is not None or fill or c.comment:
                     out[(ws.title, c.coordinate)] = (value, fill, c.comment.text if c.comment else None,
                                                      c.number_format.endswith("%"))

@@ -80,19 +80,25 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
 
     if (outdir is None) == (not in_place):
         _fail("请指定 -o 输出文件夹，或使用 --in-place（二者择一）")
+    from xltool.io import atomic
+
+    atomic.on_signals()
     findings, failed = [], 0
-    files = workbooks.expand_paths(paths)
-    for path in files:
+    planned = process.plan(paths, None if in_place else outdir)
+    for path, target, refusal in planned:
         try:
-            result = (process.recompute_in_place(path) if in_place
-                      else process.recompute_file(path, outdir / path.name))
+            if refusal:
+                raise workbooks.XltoolError(refusal)
+            result = process.recompute_in_place(path) if in_place else process.recompute_file(path, target)
         except workbooks.XltoolError as exc:
             err.print(f"[red]错误：[/red]{exc}")
             failed += 1
             continue
         findings += result.findings
         console.print(f"已重算：{path.name}（错误 {result.errors} 条）")
-    console.print(report.summary_line(len(files), findings))
+        for note in result.notes:
+            console.print(f"说明：{note}")
+    console.print(report.summary_line(len(planned), findings))
     _exit_for(failed, findings)
 
 
@@ -131,7 +137,9 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from xltool import convert as bulk
+    from xltool.io import atomic
 
+    atomic.on_signals()
     if not src.is_dir():
         _fail(f"{src}：不是文件夹")
     if outdir.resolve() == src.resolve():
@@ -239,7 +247,7 @@ app.add_typer(addin_app, name="addin")
 @addin_app.command("build")
 def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlam 文件"),
                 base: str = typer.Option("custom", "--base", help="custom（默认，VBA 工程未加密）或 xlwings")):
-    """生成带「绩效工具」功能区的加载项，并在旁边写出 XltoolRibbon.bas。"""
+    """生成带「绩效工具」功能区的加载项（按钮的回调宏已写入加载项，无需另行导入）。"""
     from xltool.excel.addin import build_addin
 
     try:
@@ -247,6 +255,22 @@ def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出�
     except (ValueError, OSError) as exc:
         _fail(exc)
     console.print(f"已生成加载项：{path}（安装步骤见 docs/excel-addin.md）")
+
+
+@addin_app.command("bundle")
+def addin_bundle(outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（拷贝到 U 盘带到内网电脑）"),
+                 python: Optional[List[str]] = typer.Option(None, "--python",
+                                                            help="目标电脑的 Python 版本，可多次给出（默认 3.10–3.13）"),
+                 wheel: Optional[Path] = typer.Option(None, "--wheel", help="xltool 的 .whl（默认由源码目录生成）")):
+    """生成离线安装包：Windows 64 位的全部 wheel、加载项和安装脚本（目标电脑无需联网和管理员权限）。"""
+    from xltool.excel.bundle import PYTHONS, build_bundle
+
+    try:
+        bundle = build_bundle(outdir, tuple(python or PYTHONS), wheel=wheel)
+    except (workbooks.XltoolError, ValueError, OSError) as exc:
+        _fail(exc)
+    console.print(f"已生成离线安装包：{bundle.folder}（{len(bundle.wheels)} 个 wheel，Python {'、'.join(bundle.pythons)}；"
+                  f"在目标电脑上双击“安装.cmd”，步骤见 docs/excel-addin.md）")
 
 
 @app.command()

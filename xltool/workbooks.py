@@ -56,13 +56,14 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     return files, [f"{path.name}：{note}" for note in result.notes]
 
 
-def open_grid(path: str | Path):
-    """Read a workbook file into a BookGrid; any failure becomes an XltoolError naming the file."""
+def open_grid(path: str | Path, data: bytes | None = None):
+    """Read a workbook file (or its bytes, already read) into a BookGrid; any failure becomes an
+    XltoolError naming the file."""
     from xltool.io.calamine import read_grid_fast
 
     path = Path(path)
     try:
-        return read_grid_fast(path)
+        return read_grid_fast(path, data)
     except safety.UnsafeWorkbook as exc:   # already a clear message naming the file
         raise XltoolError(str(exc)) from exc
     except Exception as exc:   # openpyxl raises many kinds; all mean "not a readable workbook"
@@ -81,13 +82,30 @@ def read_workbook(path: str | Path) -> list[reader.ReadForm]:
     return read_forms(open_grid(path), path)
 
 
+BACKUP_TAG = ".bak"          # FORM.xlsx → FORM.bak.xlsx (recompute --in-place)
+OWN_NAMES = ("汇总.xlsx",)   # convert's summary workbook
+
+
+def is_workbook_name(name: str) -> bool:
+    """A workbook a folder walk takes: not Excel's lock files, our temporary files, our backups or
+    our summary (xltool's own outputs are never taken as inputs)."""
+    p = Path(name)
+    return (p.suffix.lower() in (".xlsx", ".xlsm", ".xls") and not p.name.startswith(("~$", ".~"))
+            and not p.stem.lower().endswith(BACKUP_TAG) and p.name not in OWN_NAMES)
+
+
 def expand_paths(paths) -> list[Path]:
-    """Files as given; folders walked for workbooks (Excel's lock files and our temp files skipped)."""
-    out: list[Path] = []
+    """Files as given; folders walked for workbooks (see ``is_workbook_name``)."""
+    return [src for src, _ in expand_with_names(paths)]
+
+
+def expand_with_names(paths) -> list[tuple[Path, Path]]:
+    """(file, its path relative to the folder given, or its name when given as a file)."""
+    out: list[tuple[Path, Path]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls")
-                          and not p.name.startswith(("~$", ".~")))
+            out += sorted((p, p.relative_to(path)) for p in path.rglob("*")
+                          if is_workbook_name(p.name) and p.is_file())
         else:
-            out.append(path)
+            out.append((path, Path(path.name)))
     return out

@@ -17,12 +17,15 @@ from dataclasses import dataclass, field, fields
 
 from xltool.core import funds, model
 from xltool.core.cellref import col_letter
+from xltool.core.formulas import HELPER_LABELS
 
 FORMAT_VERSION = "1"
 META_SHEET = "_xltool"
 
 LEVEL1_CHOICES = ("决策指标", "过程指标", "产出指标", "成本指标", "效益指标", "满意度指标")
 SCORING_RULES = ("按照正常比例赋分", "直接赋分", "按评判等级赋分", "满意度赋分")
+# 定性 grades offered in the 实际完成值 drop-down (a number or any text may still be typed).
+GRADE_CHOICES = ("达成年度指标", "部分达成年度指标并具有一定效果", "未达成年度指标且效果较差")
 
 
 @dataclass
@@ -52,6 +55,8 @@ class SheetPlan:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)
     validations: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)   # (A1 range, choices)
+    hidden_cols: set[int] = field(default_factory=set)   # helper columns the formulas use
+    free_lists: set[str] = field(default_factory=set)    # validation ranges offering choices, any value allowed
     print_title_rows: str = ""
     landscape: bool = True
 
@@ -81,6 +86,7 @@ class Column:
     width: float = 12
     computed: bool = False
     choices: tuple[str, ...] = ()
+    hidden: bool = False      # a helper column of the formulas (core.formulas)
 
 
 LEVEL_COLUMNS = (Column("level1", "一级指标", 10, choices=LEVEL1_CHOICES), Column("level2", "二级指标", 12),
@@ -93,12 +99,14 @@ INDICATOR_COLUMNS: dict[str, tuple[Column, ...]] = {
                             Column("judgement", "是否达标", 10, computed=True)),
     model.FUND_EXPENDITURE_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值（包含数字及文字描述）", 32), DIRECTION),
     model.SELF_EVALUATION: (*LEVEL_COLUMNS, Column("target", "年度指标值", 18), DIRECTION,
-                            Column("actual", "实际完成值", 26), Column("weight", "分值", 7),
+                            Column("actual", "实际完成值", 26, choices=GRADE_CHOICES), Column("weight", "分值", 7),
                             Column("scoring_rule", "赋分规则", 12, choices=SCORING_RULES),
                             Column("score", "得分", 7, computed=True),
                             Column("rate", "完成率", 9, computed=True),
                             Column("judgement", "是否达标", 10, computed=True),
-                            Column("deviation", "偏差原因分析及改进措施", 26)),
+                            Column("deviation", "偏差原因分析及改进措施", 26),
+                            *(Column(key, label, 4, computed=True, hidden=True)
+                              for key, label in HELPER_LABELS.items())),
     model.PROJECT_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值", 16), DIRECTION,
                            Column("basis", "指标值设置依据", 12), Column("last_year", "上年完成值", 11),
                            Column("weight", "指标分值权重", 8),
@@ -175,7 +183,7 @@ def plan_target_form(instance) -> SheetPlan:
     """Lay out an F1–F4 instance (indicators may be empty: a blank template)."""
     form = instance.form
     columns = INDICATOR_COLUMNS[form]
-    ncols = len(columns)
+    ncols = len([c for c in columns if not c.hidden])
     plan = SheetPlan(SHEET_NAMES[form], form)
     title, subtitle = TITLES[form]
     plan.put(1, 1, instance.title or title, "title", "title", span=ncols)
@@ -202,6 +210,8 @@ def plan_target_form(instance) -> SheetPlan:
     for c, column in enumerate(columns, start=1):
         plan.put(row, c, column.label, "header")
         plan.widths[c] = column.width
+        if column.hidden:
+            plan.hidden_cols.add(c)
     plan.print_title_rows = f"{header_row}:{header_row}"
     indicators = list(instance.indicators) or [model.Indicator()] * BLANK_INDICATOR_ROWS[form]
     for i, indicator in enumerate(indicators):
@@ -217,11 +227,17 @@ def plan_target_form(instance) -> SheetPlan:
     for c, column in enumerate(columns, start=1):
         if column.choices:
             plan.validations.append((f"{col_letter(c)}{first}:{col_letter(c)}{last}", column.choices))
+            if column.key == "actual":
+                plan.free_lists.add(plan.validations[-1][0])
     for label, key in FOOTERS.get(form, ()):
         row += 1
         plan.put(row, 1, label, "label", span=3)
         plan.put(row, 4, None, "computed", key, formula=_footer_formula(form, key, columns, first, last),
                  number_format="0.00" if key != "grade" else "", span=ncols - 3)
+    if form == model.SELF_EVALUATION:
+        from xltool.core.formulas import apply_self_evaluation
+
+        apply_self_evaluation(plan, instance)
     return plan
 
 
