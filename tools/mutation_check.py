@@ -52,6 +52,8 @@ def rule_drops() -> list[Mutant]:
     out.append(Mutant("drop-XT120", "XT120 (text where a number belongs) reports nothing", "xltool/core/evaluate.py",
                       "    for message, sheet, row, col in read.problems:",
                       "    for message, sheet, row, col in read.problems[:0]:", CASES))
+    out.append(Mutant("drop-XT123", "XT123 (a value typed over a formula) reports nothing", "xltool/core/evaluate.py",
+                      "    findings += over\n", "", CASES))
     out.append(Mutant("drop-XT121-XT122", "notices (XT121 text numbers, XT122 fractions) dropped",
                       "xltool/core/evaluate.py", "in read.notices:", "in read.notices[:0]:", CASES))
     return out
@@ -97,13 +99,14 @@ MUTANTS = [
            'ROUND(N({b}{r})/{a}{r},4))', 'ROUND(N({b}{r})/{a}{r},3))', (*FRESH, "tests/test_templates.py")),
     # skipped notes
     Mutant("skip-finding-notes", "marked cells get no note", "xltool/io/ooxml/writeback.py",
-           "            if notes.put(coord, text, marks.NOTE_AUTHOR):",
-           "            if False and notes.put(coord, text, marks.NOTE_AUTHOR):",
+           "            if done:\n                self.sizes.setdefault(sheet, {})[coord] = marks.note_size(text)\n        return rows",
+           "            if done:\n                self.sizes.setdefault(sheet, {})[coord] = marks.note_size(text)\n"
+           "            notes.remove(coord)\n        return rows",
            ("tests/test_overwritten_totals.py", "tests/test_preservation.py", "tests/test_ooxml.py")),
-    Mutant("skip-original-notes", "a number typed as text is converted without keeping the text",
+    Mutant("skip-original-notes", "what the clerk typed (text number, value over a formula) is not kept in a note",
            "xltool/io/ooxml/writeback.py",
-           "            if self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):",
-           "            if False and self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):",
+           "        if self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):",
+           "        if False and self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):",
            ("tests/test_clerk_typing.py", "tests/test_ooxml.py")),
     # accepting bad files
     Mutant("accept-empty", "an empty file is not refused", "xltool/io/safety.py",
