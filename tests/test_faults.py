@@ -55,7 +55,9 @@ def test_folder_in_place_does_not_take_backups_as_input(tmp_path):
     result = runner.invoke(app, ["recompute", str(tmp_path), "--in-place"])
     assert "a.bak.xlsx" not in result.output and "共 1 个文件" in result.output
     assert not (tmp_path / "a.bak.bak.xlsx").exists()
+    shutil.copy(BUDGET, tmp_path / "汇总.xlsx")   # convert's summary is not an input either
     assert workbooks.expand_paths([tmp_path]) == [tmp_path / "a.xlsx"]
+    assert bulk.walk_names(tmp_path) == ["a.xlsx"]
 
 
 # --- 4. no silent overwrite -------------------------------------------------------------------

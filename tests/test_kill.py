@@ -18,7 +18,8 @@ import pytest
 from conftest import ROOT
 
 WB = ROOT / "workbooks"
-FILES = [next(WB.glob(p)) for p in ("001_01_*.xlsx", "004_01_*.xlsx", "002_01_*.xlsx")]
+FILES = [next(WB.glob(p)) for p in ("001_01_*.xlsx", "004_01_*.xlsx", "002_01_*.xlsx", "003_01_*.xlsx")]
+COPIES = 6                     # 24 workbooks per run (the work, not the start-up, is what is killed)
 RUNS_PER_COMMAND = 17          # 51 runs in all
 SEED = 20261201
 
@@ -48,21 +49,28 @@ def survivors(marker: str) -> list[int]:
     return pids
 
 
-def run_and_kill(args, delay: float, tmpdir: Path, sig=signal.SIGKILL) -> None:
+def run_and_kill(args, delay: float | None, tmpdir: Path, sig=signal.SIGKILL) -> float:
+    """Run, kill after delay seconds (None: let it finish); how long it ran. Then no process of it may remain."""
     marker = f"XLTOOL_KILLTEST={uuid.uuid4().hex}"
     env = {**os.environ, "TMPDIR": str(tmpdir), "XLTOOL_KILLTEST": marker.split("=")[1]}
     proc = subprocess.Popen([sys.executable, "-m", "xltool.cli", *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    time.sleep(delay)
-    proc.send_signal(sig)
-    proc.wait()
-    deadline = time.monotonic() + 10
+    start = time.monotonic()
+    if delay is None:
+        proc.wait()
+    else:
+        time.sleep(delay)
+        proc.send_signal(sig)
+        proc.wait()
+    ran = time.monotonic() - start
+    deadline = time.monotonic() + 2      # a worker or the janitor may take a moment to notice
     while survivors(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     left = survivors(marker)
     for pid in left:   # do not leave them running even when the test fails
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes left after the kill: {left}"
+    return ran
 
 
 def no_temporaries(*folders: Path) -> None:
@@ -71,22 +79,36 @@ def no_temporaries(*folders: Path) -> None:
             assert not p.name.startswith((".~xltool-", "xltool-")), p
 
 
+def prepare(base: Path) -> list[Path]:
+    src = base / "in"
+    (src / "sub").mkdir(parents=True)
+    (base / "tmp").mkdir()
+    inputs = []
+    for i in range(COPIES):
+        for f in FILES:
+            target = (src / "sub" if i == 0 and f is FILES[2] else src) / f"{i}_{f.name}"
+            shutil.copy(f, target)
+            inputs.append(target)
+    return inputs
+
+
+def command_args(command: str, base: Path) -> list[str]:
+    src, out = base / "in", base / "out"
+    return {"in-place": ["recompute", str(src), "--in-place"], "output": ["recompute", str(src), "-o", str(out)],
+            "convert": ["convert", str(src), "-o", str(out), "-j", "2"]}[command]
+
+
 @pytest.mark.parametrize("command", ["in-place", "output", "convert"])
 def test_sigkill_at_random_moments(command, tmp_path):
     rng = random.Random(f"{SEED}-{command}")
     started = time.monotonic()
+    prepare(tmp_path / "whole")
+    whole = run_and_kill(command_args(command, tmp_path / "whole"), None, tmp_path / "whole" / "tmp")
     for run in range(RUNS_PER_COMMAND):
         base = tmp_path / str(run)
-        src, out, tmp = base / "in", base / "out", base / "tmp"
-        (src / "sub").mkdir(parents=True)
-        tmp.mkdir()
-        inputs = [src / f.name for f in FILES[:2]] + [src / "sub" / FILES[2].name]
-        for f, target in zip(FILES, inputs):
-            shutil.copy(f, target)
+        inputs = prepare(base)
         before = {p: digest(p) for p in inputs}
-        args = {"in-place": ["recompute", str(src), "--in-place"], "output": ["recompute", str(src), "-o", str(out)],
-                "convert": ["convert", str(src), "-o", str(out), "-j", "2"]}[command]
-        run_and_kill(args, rng.uniform(0.3, 2.0), tmp)
+        run_and_kill(command_args(command, base), rng.uniform(0.15, 0.95) * whole, base / "tmp")
         for p in inputs:
             if command == "in-place":
                 backup = p.with_name(p.stem + ".bak" + p.suffix)
@@ -96,6 +118,7 @@ def test_sigkill_at_random_moments(command, tmp_path):
                     assert backup.exists(), "replaced without a backup"
             else:
                 assert digest(p) == before[p], p
+        out = base / "out"
         if out.exists():
             for p in out.rglob("*.xlsx"):
                 assert complete(p), p

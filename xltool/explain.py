@@ -120,6 +120,11 @@ def explain_budget(region, benji=None, out_path: str | Path | None = None, *, ht
     data = explain_data(region, benji)
     markdown, page = render(data, Path(template_dir) if template_dir else TEMPLATE_DIR)
     result = ExplainResult(markdown, page, data, notes=list(data["notes"]))
+    if out_path is not None and Path(out_path).suffix.lower() == ".docx":   # Word: the .docx alone
+        from xltool.explain_docx import write_docx
+
+        result.paths.append(write_docx(markdown, data, out_path))
+        return result
     if out_path is not None:
         md_path = Path(out_path)
         if md_path.suffix.lower() != ".md":

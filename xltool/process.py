@@ -121,15 +121,14 @@ def plan(paths, outdir: str | Path | None) -> list[tuple[Path, Path | None, str]
     return out
 
 
-def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: bytes | None = None,
-                   like: os.stat_result | None = None) -> FileResult:
+def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: bytes | None = None) -> FileResult:
     """Recompute one workbook and write the result (values, marks, findings sheet) to target.
 
     The file is read once (``data``, read here when not given): its values are computed and its
     package patched from the same bytes (``write_back``: fast, keeps everything else). A legacy
     ``.xls`` is written as ``.xlsx`` (see ``output_path``), its form rebuilt from the template
     (``io/legacy.py``; ``result.notes`` says what the conversion kept and what it could not). The
-    target is written atomically (``like``: the permissions to give it).
+    target is written atomically.
     """
     path, target = Path(path), output_path(target)
     if data is None:
@@ -146,30 +145,30 @@ def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: by
     result.notes += notes
     write_back(safety.Named(data, path), target,
                [(e.read.cells, e.computed, e.read.conversions, e.formulas, e.typed_over)
-                for e in result.evaluations], result.findings, grid, like=like)
+                for e in result.evaluations], result.findings, grid)
     return result
 
 
-def write_back(path, target: Path, forms, findings, grid, like: os.stat_result | None = None) -> None:
+def write_back(path, target: Path, forms, findings, grid) -> None:
     """Values of forms [(cells, computed)] and marks of findings into the workbook read as grid.
 
     path: the workbook's file, or its bytes already read (``safety.Named``). The package is patched
     (``ooxml.writeback``); one the patcher does not handle goes through openpyxl, which refuses
-    what it would lose. Operating-system errors become one Chinese line naming the target.
+    what it would lose. Both write the target atomically. Operating-system errors become one
+    Chinese line naming the target.
     """
     target = Path(target)
     try:
-        with atomic.replacing(target, like) as staged:
-            try:
-                if isinstance(path, safety.Named):
-                    path.seek(0)
-                writeback.write_back(path, staged, forms, findings, writeback.meta_rows(grid))
-            except Unsupported:
-                from xltool.io import xlsx   # openpyxl: loaded only when needed
+        try:
+            if isinstance(path, safety.Named):
+                path.seek(0)
+            writeback.write_back(path, target, forms, findings, writeback.meta_rows(grid))
+        except Unsupported:
+            from xltool.io import xlsx   # openpyxl: loaded only when needed
 
-                if isinstance(path, safety.Named):
-                    path.seek(0)
-                xlsx.write_back(path, staged, (forms, findings))
+            if isinstance(path, safety.Named):
+                path.seek(0)
+            xlsx.write_back(path, target, (forms, findings))
     except safety.UnsafeWorkbook as exc:
         raise XltoolError(str(exc)) from exc
     except OSError as exc:
@@ -208,7 +207,7 @@ def recompute_in_place(path: str | Path) -> FileResult:
     data = read_once(path)
     staged = Path(atomic.scratch_dir(prefix=atomic.PREFIX, beside=real))
     try:
-        result = recompute_file(path, staged / real.name, data=data, like=st)
+        result = recompute_file(path, staged / real.name, data=data)
         try:
             atomic.create_once(backup_path(real), data, like=st)
             atomic.publish(staged / real.name, real, like=st)

@@ -51,6 +51,8 @@ _mine: set[str] = set()             # this process's live temporary paths
 
 def _janitor_fd() -> int | None:
     global _janitor, _janitor_pid
+    if _janitor is not None and os.getpid() != _janitor_pid:
+        return _janitor.stdin.fileno()   # a forked worker shares its parent's janitor (it cannot poll it)
     if _janitor is None or _janitor.poll() is not None:
         try:
             _janitor = subprocess.Popen([sys.executable, "-I", "-S", "-c", _JANITOR_CODE], stdin=subprocess.PIPE,
