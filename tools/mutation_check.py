@@ -90,7 +90,7 @@ MUTANTS = [
            "calc.rate >= config.overshoot_note", "calc.rate > config.overshoot_note", CASES),
     # off-by-one ranges in template formulas
     Mutant("formula-weight-range", "权重合计 sums one row short", "xltool/core/layout.py",
-           'return f"=SUM({c}{first}:{c}{last})"', 'return f"=SUM({c}{first}:{c}{last - 1})"',
+           'SUM({c}{first}:{c}{last}))\'', 'SUM({c}{first}:{c}{last - 1}))\'',
            (*FRESH, "tests/test_templates.py")),
     Mutant("formula-total-parts", "合计 formulas leave out the last fund", "xltool/core/layout.py",
            'cells = ",".join(f"{letter}{rows_of[k]}" for k in parts)',
