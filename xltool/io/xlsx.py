@@ -241,8 +241,11 @@ def long_table_workbook(frame) -> openpyxl.Workbook:
     ws = wb.active
     ws.title = "数据"
     ws.append(list(frame.columns))
+    import pandas as pd
+
     for record in frame.itertuples(index=False):
-        ws.append([None if v is None else v for v in record])
+        ws.append([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else
+                   (int(v) if type(v).__name__ in ("int64", "Int64") else v) for v in record])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
