@@ -6,9 +6,9 @@ cells' text and the widths of the columns they span (merged ones included), and 
 writer stores it. Pure: works on a ``layout.SheetPlan``-like object (cells with
 row, col, value, style; merges; column widths).
 
-Widths are in Excel's column units (one ``0`` of the default font); a CJK or full-width
-character of a 10-point 宋体 cell takes about 1.6–1.8 of them (LibreOffice–Excel; the larger is used), an ASCII one about 1.0. A line
-of 10-point text needs about 13.5 points of height.
+Widths are in Excel's column units (one ``0`` of the default font, 7 pixels); a CJK or
+full-width character of a 10-point 宋体 cell takes about 1.9 of them (13.3 pixels), an ASCII
+one about 1.0. A line of 10-point text needs about 13.5 points of height.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ DEFAULT_WIDTH = 8.43     # Excel's default column width
 LINE_POINTS = 13.5       # one line of 10-point text, leading included
 PADDING_POINTS = 3.0
 MIN_HEIGHT = 15.0
-WIDE_UNITS, NARROW_UNITS = 1.8, 1.0
+WIDE_UNITS, NARROW_UNITS = 1.95, 1.0
 WRAPPED_STYLES = ("header", "label", "input", "computed")
 
 
@@ -29,7 +29,7 @@ def text_units(text: str) -> float:
 
 
 def lines_needed(text: str, width: float) -> int:
-    usable = max(width - 0.5, 1.0)   # the cell's own margins
+    usable = max(width - 1.0, 1.0)   # the cell's own margins
     return sum(max(1, math.ceil(text_units(part) / usable)) for part in str(text).split("\n"))
 
 
@@ -46,8 +46,9 @@ def row_heights(plan, fixed: dict[int, float] | None = None) -> dict[int, float]
     spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in plan.merges}
     heights: dict[int, float] = dict(fixed or {})
     tall: list[tuple[int, int, float]] = []   # cells merged down: (first row, last row, height needed)
+    hidden = getattr(plan, "hidden_cols", set())
     for cp in plan.cells:
-        if cp.style not in WRAPPED_STYLES or cp.value in (None, ""):
+        if cp.style not in WRAPPED_STYLES or cp.value in (None, "") or cp.col in hidden:
             continue
         r2, c2 = spans.get((cp.row, cp.col), (cp.row, cp.col))
         width = sum(widths.get(c, DEFAULT_WIDTH) for c in range(cp.col, c2 + 1))
