@@ -22,3 +22,6 @@ def pytest_collection_modifyitems(config, items):
     import libreoffice
     if os.environ.get("XLTOOL_REQUIRE_LIBREOFFICE") and not libreoffice.available():
         raise pytest.UsageError("LibreOffice (soffice) is required: apt-get install -y libreoffice-calc-nogui")
+    import browser
+    if browser.required() and browser.problem():   # CI (XLTOOL_REQUIRE_BROWSER=1): the browser test must run
+        raise pytest.UsageError(browser.problem())
