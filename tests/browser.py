@@ -2,7 +2,7 @@
 
 Nothing is downloaded at run time: Playwright is pointed at the system browser
 (``XLTOOL_CHROMIUM``, default ``/usr/bin/chromium``). In CI
-(``XLTOOL_REQUIRE_BROWSER=1``, set by ``.ci/run``) a missing browser is an error.
+(``XLTOOL_REQUIRE_BROWSER=1``, set by ``.ci/run``) a missing browser is an error (``engines.py``).
 """
 from __future__ import annotations
 
@@ -28,7 +28,3 @@ def problem() -> str:
     except ImportError:
         return "Playwright is missing: pip install playwright (never `playwright install`: the system Chromium is used)"
     return ""
-
-
-def required() -> bool:
-    return bool(os.environ.get("XLTOOL_REQUIRE_BROWSER"))

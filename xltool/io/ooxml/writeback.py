@@ -18,7 +18,7 @@ from xltool.core.cellref import col_letter, parse_a1
 from xltool.io.ooxml.comments import SheetNotes
 from xltool.io.ooxml.package import KEEP, Package, Unsupported
 from xltool.io.ooxml.sheet import SheetPart, generated_sheet
-from xltool.io.ooxml.styles import PERCENT, Styles
+from xltool.io.ooxml.styles import PERCENT, Styles, rgb_of
 
 HEADER_FONT = '<font><b/><sz val="10"/><name val="宋体"/></font>'
 
@@ -31,7 +31,7 @@ class Patch:
         self.styles = Styles(self.package.text(Styles.PART))
         self._sheets: dict[str, SheetPart] = {}
         self._notes: dict[str, SheetNotes] = {}
-        self.fills: dict[tuple[str, int, int], str | None] = {}     # cell → fill to give it (rgb or None)
+        self.fills: dict[tuple[str, int, int], str | None] = {}     # cell → fill to give it (rgb, <fill> or None)
         self.percent: set[tuple[str, int, int]] = set()
         self.sizes: dict[str, dict[str, tuple[int, int]]] = {}
 
@@ -45,7 +45,7 @@ class Patch:
 
     def notes(self, name: str) -> SheetNotes:
         if name not in self._notes:
-            self._notes[name] = SheetNotes(self.package, self.package.sheet(name).part)
+            self._notes[name] = SheetNotes(self.package, self.package.sheet(name).part, self.sheet(name))
         return self._notes[name]
 
     # --- the three steps of a write-back --------------------------------------------------
@@ -58,10 +58,11 @@ class Patch:
                 if self.package.sheet(sheet) is None:
                     continue
                 r, c = parse_a1(coord)
-                self.fills[(sheet, r, c)] = (row[2] if len(row) > 2 else None) or None
+                exact = row[5] if len(row) > 5 and row[5] else None     # the fill's own XML, whatever its kind
+                self.fills[(sheet, r, c)] = exact or (row[2] if len(row) > 2 else None) or None
                 clerk = row[3] if len(row) > 3 else None
                 if clerk and clerk != marks.NOTE_FLAG:     # the open-book path's flag, not a clerk's text
-                    self.notes(sheet).put(coord, str(clerk), str(row[4] or "") if len(row) > 4 else "")
+                    self.notes(sheet).restore(coord, str(clerk), str(row[4] or "") if len(row) > 4 else "")
                 else:
                     self._drop_our_note(sheet, coord)
             elif row and row[0] not in (None, "", "key"):
@@ -80,8 +81,13 @@ class Patch:
         if note and note[1] == marks.NOTE_AUTHOR:
             self.notes(sheet).remove(coord)
 
-    def write_computed(self, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> None:
-        for key, value in computed.items():
+    def write_computed(self, cells: dict[str, tuple[str, int, int]], computed: dict[str, object],
+                       formulas: dict[str, str] | None = None, typed: dict[str, object] | None = None) -> None:
+        """Values into computed cells; a formula cell keeps its formula (the value is its cache); a computed
+        cell that lost its formula gets it back, the clerk's value kept in a note (``typed``)."""
+        formulas, typed = formulas or {}, typed or {}
+        for key in [*computed, *(k for k in typed if k not in computed)]:
+            value = computed.get(key)
             sheet_name, r, c = cells[key]
             sheet = self.sheet(sheet_name)
             number = marks.cell_value(key, value)
@@ -89,10 +95,23 @@ class Patch:
                 self.percent.add((sheet_name, r, c))
             cell = sheet.cell(r, c)
             if cell is not None and cell.formula:
-                if number is not None:
-                    sheet.set(r, c, value=number)
+                sheet.set(r, c, value="" if number is None else number)
+            elif key in formulas:
+                sheet.set(r, c, value="" if number is None else number, formula=formulas[key])
+                if key in typed:
+                    self._keep_original(sheet_name, r, c, "值", typed[key])
             elif cell is not None or number not in (None, ""):
                 sheet.set(r, c, value=number)
+
+    def _keep_original(self, sheet_name: str, r: int, c: int, what: str, value) -> None:
+        coord = f"{col_letter(c)}{r}"
+        old = self.notes(sheet_name).get(coord)
+        existing = old[0] if old and old[1] != marks.NOTE_AUTHOR else None
+        from xltool.core.findings import fmt
+
+        note = marks.original_note(what, fmt(value) if not isinstance(value, str) else value, existing)
+        if self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):
+            self.sizes.setdefault(sheet_name, {})[coord] = marks.note_size(note)
 
     def write_inputs(self, inputs: dict) -> None:
         """A number typed as text becomes the number; the text is kept in a note xltool never removes."""
@@ -101,12 +120,7 @@ class Patch:
             sheet.set(r, c, value=number)
             if percent and not self.styles.is_percent(sheet.style(r, c)):
                 self.percent.add((sheet_name, r, c))
-            coord = f"{col_letter(c)}{r}"
-            old = self.notes(sheet_name).get(coord)
-            existing = old[0] if old and old[1] != marks.NOTE_AUTHOR else None
-            note = marks.original_note("输入", text, existing)
-            if self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):
-                self.sizes.setdefault(sheet_name, {})[coord] = marks.note_size(note)
+            self._keep_original(sheet_name, r, c, "输入", text)
 
     def mark(self, findings) -> list[list]:
         """Fill and note each marked cell; returns the ``_xltool`` mark rows recording the originals."""
@@ -114,15 +128,19 @@ class Patch:
         for (sheet, coord), group in marks.by_cell(findings, {s.name for s in self.package.sheets}).items():
             r, c = parse_a1(coord)
             key = (sheet, r, c)
-            original = self.fills[key] if key in self.fills else self.styles.fill_rgb(self.sheet(sheet).style(r, c))
+            original = self.fills[key] if key in self.fills else self.styles.fill_xml(self.sheet(sheet).style(r, c))
             notes = self.notes(sheet)
             clerk = notes.get(coord)
             clerk = clerk if clerk and clerk[1] != marks.NOTE_AUTHOR else None
-            rows.append(["mark", f"{sheet}!{coord}", original or "", clerk[0] if clerk else None,
-                         clerk[1] if clerk else None])
+            rows.append(["mark", f"{sheet}!{coord}", rgb_of(original), clerk[0] if clerk else None,
+                         clerk[1] if clerk else None, original or None])
             self.fills[key] = marks.MARK_FILLS[marks.worst(group)]
             text = marks.note_text(group, clerk[0] if clerk else None)
-            if notes.put(coord, text, marks.NOTE_AUTHOR):
+            if clerk and text.startswith(clerk[0]):    # xltool's text joins the clerk's note as one more run
+                done = notes.annotate(coord, text[len(clerk[0]):], marks.NOTE_AUTHOR)
+            else:
+                done = notes.put(coord, text, marks.NOTE_AUTHOR)
+            if done:
                 self.sizes.setdefault(sheet, {})[coord] = marks.note_size(text)
         return rows
 
@@ -147,7 +165,7 @@ class Patch:
 
     # --- output --------------------------------------------------------------------------
     def _apply_styles(self) -> None:
-        for key in set(self.fills) | self.percent:
+        for key in sorted(set(self.fills) | self.percent):   # a fixed order: the same input, the same bytes
             sheet_name, r, c = key
             sheet = self.sheet(sheet_name)
             style = self.styles.derive(sheet.style(r, c), fill=self.fills.get(key, KEEP),
@@ -177,7 +195,7 @@ def meta_rows(grid) -> list[list]:
     sheet = grid.sheet(layout.META_SHEET)
     if sheet is None:
         return []
-    return [[sheet.get(r, c) for c in range(1, 6)] for r in range(1, sheet.max_row + 1)]
+    return [[sheet.get(r, c) for c in range(1, 7)] for r in range(1, sheet.max_row + 1)]
 
 
 def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
@@ -192,9 +210,9 @@ def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
         patch = Patch(source)
         keep = patch.clear(meta_rows)
         for form in forms:
-            cells, computed, inputs, formulas = marks.form_parts(form)
+            cells, computed, inputs, formulas, typed = marks.form_parts(form)
             patch.write_inputs(inputs)
-            patch.write_computed(cells, computed)
+            patch.write_computed(cells, computed, formulas, typed)
         mark_rows = patch.mark(findings)
         if mark_rows or patch.package.sheet(layout.META_SHEET) or keep:
             patch.meta_sheet(keep + mark_rows)
