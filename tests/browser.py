@@ -1,7 +1,7 @@
 """Headless Chromium from the system packages (Debian's ``chromium``), driven by Playwright.
 
 Nothing is downloaded at run time: Playwright is pointed at the system browser
-(``XLTOOL_CHROMIUM``, default ``/usr/bin/chromium``). In CI
+(``XLTOOL_CHROMIUM``, default the ``chromium`` on the PATH: ``/usr/bin/chromium``). In CI
 (``XLTOOL_REQUIRE_BROWSER=1``, set by ``.ci/run``) a missing browser is an error (``engines.py``).
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 
 def executable() -> str | None:
-    path = os.environ.get("XLTOOL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return path if Path(path).exists() else None
+    path = os.environ.get("XLTOOL_CHROMIUM") or shutil.which("chromium")
+    return path if path and Path(path).exists() else None
 
 
 def problem() -> str:
