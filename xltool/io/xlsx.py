@@ -19,6 +19,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltool.io import atomic, safety
+from xltool.marks import (COMPUTED_FILL, FINDINGS_PRINT, INPUT_FILL, NOT_MET_FONT)
 from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, ORIGINAL_AUTHOR,
                            PERCENT_FORMAT, by_cell, cell_value, findings_rows, form_parts, is_percent_key, note_size,
                            note_text, original_note, worst)
@@ -30,8 +31,8 @@ from xltool.io.numfmt import format_kind
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FILLS = {
-    "input": PatternFill("solid", fgColor="FFF9E5"),
-    "computed": PatternFill("solid", fgColor="E3EEF9"),
+    "input": PatternFill("solid", fgColor=INPUT_FILL),
+    "computed": PatternFill("solid", fgColor=COMPUTED_FILL),
     "header": PatternFill("solid", fgColor="D9D9D9"),
 }
 FONT = "宋体"
@@ -52,6 +53,13 @@ def set_value(cell, value) -> None:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def empty_workbook() -> openpyxl.Workbook:
+    """A workbook without any sheet (the caller adds them)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    return wb
 
 
 def render(plan: layout.WorkbookPlan) -> openpyxl.Workbook:
@@ -89,10 +97,22 @@ def _render_sheet(wb, plan: layout.SheetPlan):
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for c, width in plan.widths.items():
         ws.column_dimensions[col_letter(c)].width = width
-    ws.row_dimensions[1].height = 30
+    from xltool.core.rowfit import row_heights
+
+    for r, height in row_heights(plan, fixed={1: 30}).items():   # wrapped labels never overlap
+        ws.row_dimensions[r].height = height
+    not_met = ranges_for([(cp.row, cp.col) for cp in plan.cells if cp.field.endswith(".judgement")])
+    if not_met:   # 未达标 in red, 达标 stays in the computed blue
+        from openpyxl.formatting.rule import CellIsRule
+
+        ws.conditional_formatting.add(" ".join(r.replace("$", "") for r in not_met),
+                                      CellIsRule(operator="equal", formula=['"未达标"'],
+                                                 font=Font(name=FONT, size=10, bold=True, color=NOT_MET_FONT)))
+    for c in plan.hidden_cols:
+        ws.column_dimensions[col_letter(c)].hidden = True
     for ref, choices in plan.validations:
         dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                            showErrorMessage=True, errorStyle="warning",
+                            showErrorMessage=ref not in plan.free_lists, errorStyle="warning",
                             errorTitle="请从下拉列表选择", error="该值不在常用选项中，确认要使用吗？")
         dv.add(ref)
         ws.add_data_validation(dv)
@@ -232,8 +252,11 @@ def long_table_workbook(frame) -> openpyxl.Workbook:
     ws = wb.active
     ws.title = "数据"
     ws.append(list(frame.columns))
+    import pandas as pd
+
     for record in frame.itertuples(index=False):
-        ws.append([None if v is None else v for v in record])
+        ws.append([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else
+                   (int(v) if type(v).__name__ in ("int64", "Int64") else v) for v in record])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
@@ -304,15 +327,31 @@ def _recorded_fill(row):
     return PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
 
 
-def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> dict:
-    """Write recomputed values into computed cells; formula cells keep their formula (value cached)."""
+def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object],
+                   formulas: dict | None = None, typed: dict | None = None) -> dict:
+    """Write recomputed values into computed cells; formula cells keep their formula (value cached);
+    a computed cell that lost its formula gets it back, the clerk's value kept in a note."""
+    from openpyxl.comments import Comment
+
+    formulas, typed = formulas or {}, typed or {}
     cached: dict[str, dict[str, object]] = {}
-    for key, value in computed.items():
+    for key in [*computed, *(k for k in typed if k not in computed)]:
         sheet, r, c = cells[key]
         cell = wb[sheet].cell(r, c)
-        number = cell_value(key, value)
+        number = cell_value(key, computed.get(key))
         if is_percent_key(key):
             cell.number_format = PERCENT_FORMAT
+        if cell.data_type != "f" and key in formulas:
+            cell.value = formulas[key]
+            if key in typed:
+                old = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+                from xltool.core.findings import fmt
+
+                value = typed[key]
+                note = original_note("值", value if isinstance(value, str) else fmt(value), old.text if old else None)
+                comment = Comment(note, old.author if old else ORIGINAL_AUTHOR)
+                comment.width, comment.height = note_size(note)
+                cell.comment = comment
         if cell.data_type == "f":
             if number is not None:
                 cached.setdefault(sheet, {})[cell.coordinate] = number
@@ -369,31 +408,44 @@ def findings_sheet(wb, findings) -> None:
         cell.font, cell.fill = STYLES["header"][0], FILLS["header"]
     ws.auto_filter.ref = ws.dimensions
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = FINDINGS_PRINT["orientation"]
+    ws.page_setup.paperSize = FINDINGS_PRINT["paper"]
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = FINDINGS_PRINT["fit_width"], FINDINGS_PRINT["fit_height"]
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = "1:1"
 
 
 def write_back(source, target, results) -> None:
-    """Apply evaluations to a workbook file and save it (atomically) at target.
+    """Apply evaluations to a workbook and save it (atomically) at target.
 
+    source: a path, or a ``safety.Named`` buffer (the bytes already read, with the file's name).
     results: [(cells, computed)] per form, and the resolved findings of the file.
+    Refuses (``UnsafeWorkbook``) a workbook holding anything not on ``safety.FALLBACK_KEEPS``.
     """
+    import io
+    import zipfile
+
     forms, findings = results
-    safety.precheck(source)
-    with zipfile.ZipFile(source) as zf:
+    name = Path(getattr(source, "name", source))
+    data = source.getvalue() if isinstance(source, io.BytesIO) else safety.read_bytes(source)
+    safety.precheck(name, data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         if b"http://purl.oclc.org/ooxml/spreadsheetml/main" in zf.read("xl/workbook.xml")[:2000]:
-            raise safety.UnsafeWorkbook(f"{source}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
+            raise safety.UnsafeWorkbook(f"{name}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
                                         "已拒绝写回（可使用 check 只校验，或在 Excel 中另存为普通 .xlsx 后再重算）")
-    lost = safety.lossy_parts(source)
+        lost = safety.fallback_refusal(name, zf)
     if lost:
-        raise safety.UnsafeWorkbook(f"{source}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
+        raise safety.UnsafeWorkbook(f"{name}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
                                     "（可使用 check 只校验，或去除后再重算）")
-    wb = openpyxl.load_workbook(source)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
     try:
         clear_marks(wb)
         cached: dict[str, dict[str, object]] = {}
         for form in forms:
-            cells, computed, inputs, formulas = form_parts(form)
+            cells, computed, inputs, formulas, typed = form_parts(form)
             write_inputs(wb, inputs)
-            for sheet, values in write_computed(wb, cells, computed).items():
+            for sheet, values in write_computed(wb, cells, computed, formulas, typed).items():
                 cached.setdefault(sheet, {}).update(values)
         mark(wb, findings)
         if findings:
@@ -416,6 +468,14 @@ def clear_file(source, target) -> int:
 
 def grid_to_xlsx(grid: BookGrid, target) -> None:
     """Values of a BookGrid (e.g. a legacy .xls read by calamine) as a new .xlsx."""
+    with atomic.replacing(target) as tmp:
+        tmp.write_bytes(grid_to_xlsx_bytes(grid))
+
+
+def grid_to_xlsx_bytes(grid: BookGrid) -> bytes:
+    """Values of a BookGrid as the bytes of a new .xlsx (nothing written to disk)."""
+    import io
+
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for sheet in grid.sheets:
@@ -426,4 +486,6 @@ def grid_to_xlsx(grid: BookGrid, target) -> None:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
         if sheet.hidden:
             ws.sheet_state = "hidden"
-    save_atomic(wb, target)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

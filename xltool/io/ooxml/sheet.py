@@ -57,8 +57,8 @@ def number_text(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def render_cell(ref: str, cell: Cell | None, value=KEEP, style: int | None = None) -> str:
-    """One ``<c>`` element: the old one with its value and/or style replaced."""
+def render_cell(ref: str, cell: Cell | None, value=KEEP, style: int | None = None, formula: str = "") -> str:
+    """One ``<c>`` element: the old one with its value and/or style replaced (``formula``: a new formula)."""
     old = cell.attrs if cell else {}
     inner = cell.inner if cell else ""
     out = {"r": ref}
@@ -71,7 +71,7 @@ def render_cell(ref: str, cell: Cell | None, value=KEEP, style: int | None = Non
             out["t"] = old["t"]
         body = inner
     else:
-        formula = cell.formula if cell else ""
+        formula = f"<f>{xml_text(formula[1:])}</f>" if formula else (cell.formula if cell else "")
         body, kind = _value_body(value, bool(formula))
         if kind:
             out["t"] = kind
@@ -116,6 +116,7 @@ class SheetPart:
             self.rows[int(r)] = row
         self._cells: dict[int, dict[int, Cell]] = {}
         self.edits: dict[int, dict[int, tuple]] = {}
+        self.new_formulas: dict[tuple[int, int], str] = {}
         self.legacy_drawing: str | None = None     # rId of a VML drawing to link (new notes)
 
     def row_cells(self, r: int) -> dict[int, Cell]:
@@ -140,7 +141,9 @@ class SheetPart:
         cell = self.cell(r, c)
         return cell.style if cell else 0
 
-    def set(self, r: int, c: int, value=KEEP, style: int | None = None) -> None:
+    def set(self, r: int, c: int, value=KEEP, style: int | None = None, formula: str = "") -> None:
+        if formula:
+            self.new_formulas[(r, c)] = formula
         old_value, old_style = self.edits.setdefault(r, {}).get(c, (KEEP, None))
         self.edits[r][c] = (old_value if value is KEEP else value, old_style if style is None else style)
 
@@ -181,7 +184,7 @@ class SheetPart:
             cell = cells.get(c)
             if c in edits:
                 value, style = edits[c]
-                out.append(render_cell(f"{col_letter(c)}{r}", cell, value, style))
+                out.append(render_cell(f"{col_letter(c)}{r}", cell, value, style, self.new_formulas.get((r, c), "")))
             else:
                 out.append(cell.raw)
         head = f"<row{row.group(1)}" if row else f'<row r="{r}"'
@@ -202,7 +205,7 @@ class SheetPart:
 
 
 def generated_sheet(rows: list[list], widths=(), header_style: int | None = None, autofilter: bool = False,
-                    freeze: bool = False) -> str:
+                    freeze: bool = False, landscape: bool = False) -> str:
     """A whole worksheet part for a sheet xltool owns (the findings sheet, ``_xltool``)."""
     ncols = max((len(row) for row in rows), default=1)
     ref = f"A1:{a1(max(len(rows), 1), ncols)}"
@@ -217,8 +220,13 @@ def generated_sheet(rows: list[list], widths=(), header_style: int | None = None
     cols = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in enumerate(widths, start=1))
     cols = f"<cols>{cols}</cols>" if cols else ""
     autofilter = f'<autoFilter ref="{ref}"/>' if autofilter else ""
+    # landscape: A4 landscape, fitted to one page wide (printed as many pages long as needed)
+    fit = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if landscape else ""
+    page = ('<printOptions horizontalCentered="1"/><pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" '
+            'header="0.3" footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
+            'fitToHeight="0"/>') if landscape else ""
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<dimension ref="{ref}"/>{view}<sheetFormatPr defaultRowHeight="15"/>'
-            f'{cols}<sheetData>{"".join(body)}</sheetData>{autofilter}</worksheet>')
+            f'{fit}<dimension ref="{ref}"/>{view}<sheetFormatPr defaultRowHeight="15"/>'
+            f'{cols}<sheetData>{"".join(body)}</sheetData>{autofilter}{page}</worksheet>')
