@@ -30,15 +30,10 @@ def _xlwings() -> bool:
 
 
 def _browser() -> bool:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return False
-    try:
-        with sync_playwright() as p:
-            return os.path.exists(p.chromium.executable_path)
-    except Exception:
-        return False
+    """The system Chromium (Debian's ``chromium``) and Playwright to drive it (tests/browser.py)."""
+    import browser
+
+    return not browser.problem()
 
 
 # name → (availability check, words a skip reason uses for it, how to get it)
@@ -48,7 +43,7 @@ ENGINES = {
     "XLWINGS": (_xlwings, ("xlwings",),
                 "pip install xlwings and set XLWINGS_LICENSE_KEY=noncommercial (the remote engine, xw.Book(json=...))"),
     "BROWSER": (_browser, ("browser", "playwright", "chromium"),
-                "pip install playwright && python -m playwright install --with-deps chromium"),
+                "apt-get install -y chromium and pip install playwright (never `playwright install`)"),
 }
 
 
