@@ -323,6 +323,7 @@
       templatesLoaded = true;
       var select = $("t-form");
       data.forms.forEach(function (f) { var o = el("option", f.name); o.value = f.id; select.appendChild(o); });
+      (data.funds || []).forEach(function (name) { var o = el("option", name); o.value = name; $("t-fund").appendChild(o); });
       Array.prototype.forEach.call(document.querySelectorAll("[data-option]"), function (p) {
         p.hidden = data.options.indexOf(p.getAttribute("data-option")) < 0;
       });
@@ -332,14 +333,19 @@
     e.preventDefault();
     var params = new URLSearchParams();
     params.set("form", $("t-form").value);
-    ["year", "region", "level"].forEach(function (k) {
+    ["year", "region", "level", "fund"].forEach(function (k) {
       var p = document.querySelector("[data-option=" + k + "]"), input = $("t-" + k);
       if (p && !p.hidden && input.value.trim()) { params.set(k, input.value.trim()); }
     });
-    var a = el("a");
-    a.href = "/api/template?" + params.toString();
-    a.setAttribute("download", "");
-    document.body.appendChild(a); a.click(); a.remove();
+    var url = "/api/template?" + params.toString();
+    fetch(url).then(function (r) {   // a refusal (bad year, 险种 on 附表) is said on the page, not downloaded
+      if (!r.ok) { return r.text().then(function (t) { $("t-message").textContent = t; }); }
+      $("t-message").textContent = "";
+      var a = el("a");
+      a.href = url;
+      a.setAttribute("download", "");
+      document.body.appendChild(a); a.click(); a.remove();
+    });
   });
 
   setDownloads(false);
