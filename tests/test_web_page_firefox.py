@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from xltool.marks import MARK_FILLS
 
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 if FIREFOX is None:   # in CI (XLTOOL_REQUIRE_FIREFOX=1) this skip is a failure (tests/engines.py)
@@ -116,5 +117,9 @@ def test_the_page_works_in_firefox(firefox, tmp_path):
         firefox.wait("document.querySelectorAll('#grid td.marked').length > 0")
         colours = firefox.js("Array.from(document.querySelectorAll('#grid td.marked'))"
                              ".map(td => getComputedStyle(td).backgroundColor).join('|')")["value"]
-        assert set(colours.split("|")) <= {"rgb(255, 199, 206)", "rgb(255, 235, 156)", "rgb(221, 235, 247)"}
+        fills = {"rgb({}, {}, {})".format(*(int(f[i:i + 2], 16) for i in (0, 2, 4))) for f in MARK_FILLS.values()}
+        assert set(colours.split("|")) <= fills
+        legend = firefox.js("Array.from(document.querySelectorAll('.legend .mark'))"
+                            ".map(m => getComputedStyle(m).backgroundColor).join('|')")["value"]
+        assert set(legend.split("|")) == fills
         assert firefox.js("document.querySelectorAll('#findings tbody tr').length")["value"] > 0

@@ -138,7 +138,10 @@ def routes(settings) -> list:
         if problem:
             return problem
         row, findings = job.rows[n], job.findings[n]
-        data = {"row": row, "findings": findings, "sheets": []}
+        from xltool.marks import MARK_FILLS
+
+        data = {"row": row, "findings": findings, "sheets": [],
+                "fills": {severity: "#" + fill for severity, fill in MARK_FILLS.items()}}
         if row.get("download"):
             from xltool.process import output_path
             try:

@@ -245,6 +245,10 @@
 
   function showDetail(data) {
     var body = $("findings").tBodies[0];
+    Object.keys(data.fills || {}).forEach(function (severity) {   // the legend in the workbook's own colours
+      var mark = document.querySelector(".legend .mark." + severity);
+      if (mark) { mark.style.backgroundColor = data.fills[severity]; }
+    });
     $("no-findings").hidden = data.findings.length > 0;
     if (data.row.status === "失败") { $("no-findings").hidden = false; $("no-findings").textContent = "无法处理：" + data.row.reason; }
     else { $("no-findings").textContent = "没有发现问题。"; }
