@@ -27,7 +27,8 @@ from xltool.core.findings import Finding
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUMMARY_NAME = "汇总.xlsx"
 FORM_ZH = {"regional-target": "区域绩效目标表", "fund-expenditure-target": "基金支出绩效目标表",
-           "self-evaluation": "支出绩效自评表", "project-target": "项目支出绩效目标表", "budget-tables": "预算附表"}
+           "self-evaluation": "支出绩效自评表", "project-target": "项目支出绩效目标表", "budget-tables": "预算附表",
+           "project-self-evaluation": "项目支出绩效自评表"}
 
 
 @dataclass(slots=True)

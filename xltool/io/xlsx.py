@@ -86,6 +86,10 @@ def _render_sheet(wb, plan: layout.SheetPlan):
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for c, width in plan.widths.items():
         ws.column_dimensions[col_letter(c)].width = width
+    for c in sorted(plan.hidden_columns):
+        ws.column_dimensions[col_letter(c)].hidden = True
+    for r, height in plan.heights.items():
+        ws.row_dimensions[r].height = height
     ws.row_dimensions[1].height = 30
     for ref, choices in plan.validations:
         dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
