@@ -213,3 +213,31 @@ def plan_workbook(instance):
 
 def letter(key: str) -> str:
     return col_letter(PRINTED[key]) if key in PRINTED else col_letter(HELPER_COL[key])
+
+
+_HEADER_ITEMS = {"project": "项目名称", "department": "主管部门", "implementer": "实施单位",
+                 "goal_expected": "预期目标", "goal_actual": "实际完成情况", "execution_weight": "预算执行率分值",
+                 "weight_sum": "分值合计", "total_score": "总分", "grade": "评价等级"}
+_FUND_COLUMN_LABELS = {**dict(model.FUND_COLUMNS), "rate": "执行率", "score": "得分"}
+COMPUTED_HEADERS = {"weight_sum", "total_score", "grade"}
+
+
+def describe(key: str, instance) -> tuple[str, str, str, bool] | None:
+    """(table, item, column, computed) of a field key for the long table; None for helper cells."""
+    parts = key.split(".")
+    lines = dict(model.FUND_LINES)
+    if parts[0] == "funds" and parts[2] != "eff":
+        line = instance.line(parts[1])
+        return "项目资金", line.label or lines[parts[1]], _FUND_COLUMN_LABELS[parts[2]], parts[2] in ("rate", "score")
+    if parts[0] == "sources":
+        line = instance.line(parts[1])
+        column = "合计" if parts[2] == "sum" else (instance.source_labels.get(parts[2]) or dict(model.SOURCES)[parts[2]])
+        return "资金来源", line.label or lines[parts[1]], column, parts[2] == "sum"
+    if parts[0] == "ind":
+        labels = {k: label for k, label, _ in INDICATOR_COLUMNS}
+        if parts[2] not in labels:
+            return None
+        return "绩效指标", instance.indicators[int(parts[1])].level3, labels[parts[2]], parts[2] == "score"
+    if key in _HEADER_ITEMS:
+        return "表头", _HEADER_ITEMS[key], "", key in COMPUTED_HEADERS
+    return None
