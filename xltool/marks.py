@@ -12,6 +12,7 @@ from xltool.core.findings import SEVERITY_ZH
 
 MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 NOTE_AUTHOR = "xltool"
+ORIGINAL_AUTHOR = "xltool（原值）"   # a note keeping what the clerk typed; never removed by xltool
 NOTE_FLAG = "note"   # 4th column of an _xltool mark row from the open-book path: xltool added the note
 FINDINGS_SHEET = "校验结果"
 FINDINGS_HEADER = ("规则", "级别", "位置", "说明", "应为", "实为")
@@ -57,3 +58,21 @@ def note_size(text: str) -> tuple[int, int]:
 def findings_rows(findings) -> list[list]:
     return [list(FINDINGS_HEADER)] + [[f.rule, SEVERITY_ZH[f.severity], f.location, f.message, f.expected, f.found]
                                       for f in findings]
+
+
+def original_note(what: str, text: str, existing: str | None = None) -> str:
+    """The note kept on a cell whose typed content xltool changed: what the clerk typed, in full."""
+    line = f"原{what}：“{text}”（{'文本格式的数字，xltool 已改为数字' if what == '输入' else 'xltool 已恢复公式'}）"
+    return f"{existing}\n{line}" if existing and line not in existing else (existing or line)
+
+
+def form_parts(form) -> tuple[dict, dict, dict, dict]:
+    """(cells, computed, inputs, formulas) of one form to write; older callers pass (cells, computed).
+
+    inputs: (sheet, row, col) → (number, original text, percent?) for numbers typed as text;
+    formulas: field key → the formula a computed cell must carry (restored when it was typed over).
+    """
+    cells, computed, *rest = form
+    inputs = rest[0] if rest else {}
+    formulas = rest[1] if len(rest) > 1 else {}
+    return cells, computed, inputs or {}, formulas or {}

@@ -85,7 +85,8 @@ def recompute_file(path: str | Path, target: str | Path) -> FileResult:
         path = target
     grid = open_grid(path)
     result = evaluate_grid(grid, path)
-    write_back(path, target, [(e.read.cells, e.computed) for e in result.evaluations], result.findings, grid)
+    write_back(path, target, [(e.read.cells, e.computed, e.read.conversions) for e in result.evaluations],
+               result.findings, grid)
     return result
 
 

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -41,7 +42,24 @@ def to_decimal(value: object) -> Decimal | None:
         raise ArithmeticInputError(f"不是数字：{value!r}") from None
 
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
+_TEXT_NUMBER = re.compile(r"([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)([^\d.,+\-]{0,6})")
+
+
+def text_number(text: str) -> tuple[Decimal, str] | None:
+    """A number typed as text, and its trailing unit ("" / "%" / "万元" …); None if the text is no number.
+
+    Accepts what clerks paste: ``"29675"``, full-width ``２９６７５``, ``"30075 "``, ``29,675``,
+    ``"１２ 万元"``, ``"95%"``. Excel's SUM skips all of these; xltool reads them and says so.
+    """
+    s = re.sub(r"[\s\u3000\u00a0]+", "", str(text).translate(_FULLWIDTH))
+    m = _TEXT_NUMBER.fullmatch(s)
+    if not m:
+        return None
+    unit = m.group(2)
+    if unit and (unit[0] in "=<>≥≤" or not re.fullmatch(r"%|‰|[\u4e00-\u9fff/／·]+", unit)):
+        return None
+    return Decimal(m.group(1).replace(",", "")), unit
 
 
 def wan_to_yi(amount_wan: Decimal) -> Decimal:

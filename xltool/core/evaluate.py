@@ -44,4 +44,7 @@ def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = 
         from xltool.core.cellref import a1
         from xltool.core.findings import ERROR
         findings.append(Finding("XT120", ERROR, message, sheet=sheet, cell=a1(row, col)))
+    for rule, severity, message, sheet, row, col in read.notices:   # XT121 text numbers, XT122 fractions
+        from xltool.core.cellref import a1
+        findings.append(Finding(rule, severity, message, sheet=sheet, cell=a1(row, col)))
     return Evaluation(read, computed, findings)

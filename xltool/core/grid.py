@@ -5,9 +5,13 @@ produce a ``BookGrid``; the reader works on it alone, so one reader serves both.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
+
+PERCENT, DATE = "percent", "date"   # the number-format kinds a reader needs to know
 
 
 @dataclass
@@ -16,6 +20,7 @@ class SheetGrid:
     cells: dict[tuple[int, int], object] = field(default_factory=dict)   # (row, col) → value, non-empty only
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2)
     hidden: bool = False
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) → PERCENT / DATE
 
     @property
     def max_row(self) -> int:
@@ -29,8 +34,18 @@ class SheetGrid:
         return self.cells.get((row, col))
 
     def text(self, row: int, col: int) -> str:
+        """The cell as the clerk sees it: a percent-formatted 0.95 is "95%", a date "2020/12/31"."""
         value = self.cells.get((row, col))
-        return "" if value is None else str(value).strip()
+        if value is None:
+            return ""
+        if isinstance(value, (_dt.date, _dt.datetime)):
+            return f"{value.year}/{value.month:02d}/{value.day:02d}"
+        if (row, col) in self.formats and self.formats[(row, col)] == PERCENT and _is_number(value):
+            return percent_text(value)
+        return str(value).strip()
+
+    def is_percent(self, row: int, col: int) -> bool:
+        return self.formats.get((row, col)) == PERCENT and _is_number(self.cells.get((row, col)))
 
     def merge_end(self, row: int, col: int) -> int:
         """Last column of the merged range starting at (row, col), or col itself."""
@@ -49,11 +64,23 @@ class SheetGrid:
         return cls(name, cells, list(merges), hidden)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def percent_text(value) -> str:
+    """A fraction as the percentage a percent-formatted cell shows: 0.9285 → "92.85%"."""
+    number = (value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value))
+    text = format((number * 100).normalize(), "f")
+    return f"{text}%"
+
+
 @dataclass
 class BookGrid:
     sheets: list[SheetGrid]
     names: dict[str, str] = field(default_factory=dict)   # defined name → refers-to
     source: str = ""                                      # file name, for messages
+    formats_known: bool = True    # False where only values arrive (xlwings' remote engine)
 
     def sheet(self, name: str) -> SheetGrid | None:
         for sheet in self.sheets:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from xltool.core import funds, layout, model
-from xltool.core.arith import ArithmeticInputError, to_decimal
-from xltool.core.grid import BookGrid, SheetGrid, norm
+from xltool.core.arith import ArithmeticInputError, text_number, to_decimal
+from xltool.core.grid import BookGrid, SheetGrid, norm, percent_text
 
 
 class ReadError(ValueError):
@@ -27,6 +28,10 @@ class ReadForm:
     instance: model.FormInstance
     cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     problems: list[tuple[str, str, int, int]] = field(default_factory=list)   # (message, sheet, row, col)
+    # what the reader noticed about how a value was typed: (rule, severity, message, sheet, row, col)
+    notices: list[tuple[str, str, str, str, int, int]] = field(default_factory=list)
+    # input cells holding a number as text: (sheet, row, col) → (the number to write, the text, percent?)
+    conversions: dict[tuple[str, int, int], tuple[object, str, bool]] = field(default_factory=dict)
 
     @property
     def form(self) -> str:
@@ -85,13 +90,26 @@ def recognise(sheet: SheetGrid) -> str | None:
     return None
 
 
+# Sheets xltool writes itself (校验结果, 汇总 …) start with one of these header rows.
+_OWN_HEADERS = (("规则", "级别", "位置"), ("文件", "状态"))
+OWN_SHEETS = {layout.META_SHEET, "校验结果"}
+
+
+def is_own_sheet(sheet: SheetGrid) -> bool:
+    """xltool's own sheets are never forms, wherever they sit in the book."""
+    if sheet.name in OWN_SHEETS:
+        return True
+    first = tuple(norm(sheet.text(1, c)) for c in range(1, 4))
+    return any(first[:len(h)] == h for h in _OWN_HEADERS)
+
+
 def read_book(book: BookGrid) -> list[ReadForm]:
     """Every form instance in a workbook: one per target-form sheet, one for all 附表 sheets."""
     meta = read_meta(book)
     forms: list[ReadForm] = []
     budget_sheets = []
     for sheet in book.sheets:
-        if sheet.name == layout.META_SHEET or sheet.hidden:
+        if sheet.hidden or is_own_sheet(sheet):
             continue
         form = recognise(sheet)
         if form == model.BUDGET_TABLES:
@@ -100,7 +118,7 @@ def read_book(book: BookGrid) -> list[ReadForm]:
             from xltool.core.project_eval.read import read_sheet
             forms.append(read_sheet(sheet, meta))
         elif form:
-            forms.append(read_target_sheet(sheet, form, meta))
+            forms.append(read_target_sheet(sheet, form, meta, book.formats_known))
     if budget_sheets:
         forms.append(read_budget_sheets(budget_sheets, meta))
     if not forms:
@@ -161,16 +179,45 @@ def _header_row(sheet: SheetGrid) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _decimal(sheet, r, c, form: ReadForm, label: str):
+TEXT_NUMBER_RULE = "XT121"
+FRACTION_RULE = "XT122"
+
+
+def _decimal(sheet, r, c, form: ReadForm, label: str, convert: bool = True, points: bool = False):
+    """A numeric cell. A number typed as text is read AND reported (Excel's SUM skips it);
+    ``convert``: it is an input cell, to become a real number on write-back.
+    ``points``: a percent-formatted cell means points (a weight typed as 10% is 10)."""
     value = sheet.get(r, c)
+    if isinstance(value, str):
+        parsed = text_number(value)
+        if parsed is None:
+            if not value.strip():
+                return None
+            form.problems.append((f"“{label}”应为数字，实为“{value}”", sheet.name, r, c))
+            return None
+        number, unit = parsed
+        if convert:
+            _text_number_found(sheet, r, c, form, label, value, number, unit)
+        return number
     try:
-        return to_decimal(value)
+        number = to_decimal(value)
     except ArithmeticInputError:
         form.problems.append((f"“{label}”应为数字，实为“{value}”", sheet.name, r, c))
         return None
+    if points and number is not None and sheet.is_percent(r, c):
+        number = number * 100
+    return number
 
 
-def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str]) -> ReadForm:
+def _text_number_found(sheet, r, c, form: ReadForm, label: str, text: str, number, unit: str) -> None:
+    shown = f"{number}{'%' if unit == '%' else ''}"
+    form.notices.append((TEXT_NUMBER_RULE, "warning",
+                         f"“{label}”是存为文本的数字“{text}”：xltool 按 {shown} 读取，但 Excel 的合计和公式会忽略它；"
+                         "重算写回时改为数字，原文本保留在批注中", sheet.name, r, c))
+    form.conversions[(sheet.name, r, c)] = (number / 100 if unit == "%" else number, text, unit == "%")
+
+
+def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str], formats_known: bool = True) -> ReadForm:
     cls = type(layout.blank_instance(form))
     instance = cls()
     result = ReadForm(instance)
@@ -187,14 +234,14 @@ def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str]) -> Read
             if rc is None:
                 continue
             r, c = rc
-            vc = sheet.merge_end(r, c) + 1
+            vc = value_column(sheet, r, c, form)
             result.cells[key] = (sheet.name, r, vc)
             if prefix and form == model.FUND_EXPENDITURE_TARGET:
                 instance.fund_label = re.sub(r"^其中[:：]?", "", sheet.text(r, c)).strip()
             if key in layout.COMPUTED_FIELDS:
                 continue
             if key in layout.MONEY_FIELDS or key.endswith("_yi") or key == "execution_weight":
-                value = _decimal(sheet, r, vc, result, label)
+                value = _decimal(sheet, r, vc, result, label, points=key == "execution_weight")
                 if key == "execution_weight" and value is None:
                     continue
             else:
@@ -205,12 +252,41 @@ def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str]) -> Read
     for label, key in layout.FOOTERS.get(form, ()):
         rc = _find_label(sheet, label)
         if rc:
-            result.cells[key] = (sheet.name, rc[0], sheet.merge_end(*rc) + 1)
-    _read_indicators(sheet, form, result)
+            result.cells[key] = (sheet.name, rc[0], value_column(sheet, *rc, form, footer=True))
+    _read_indicators(sheet, form, result, formats_known)
     return result
 
 
-def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm) -> None:
+def _form_labels(form: str) -> set[str]:
+    labels = {norm(label) for pairs in layout.HEADERS[form] for label, _ in pairs}
+    labels |= {norm(label) for label, _ in layout.FOOTERS.get(form, ())}
+    return labels
+
+
+def value_column(sheet: SheetGrid, r: int, c: int, form: str, footer: bool = False) -> int:
+    """The cell a label designates: right of its merged range; a label left unmerged with blank
+    cells after it designates the first filled cell right of it (never a blank label cell),
+    or, when all are blank, where the template puts that value."""
+    end = sheet.merge_end(r, c)
+    if sheet.get(r, end + 1) not in (None, ""):
+        return end + 1
+    if end > c:   # a merged label: its value cell is right of the merge, filled or not
+        return end + 1
+    labels = _form_labels(form)
+    for cc in range(end + 1, sheet.max_col + 1):
+        value = sheet.get(r, cc)
+        if value in (None, ""):
+            continue
+        text = norm(value) if isinstance(value, str) else ""
+        if text in labels or text.startswith("其中"):
+            break
+        if any(r1 <= r <= r2 and c1 < cc <= c2 for r1, c1, r2, c2 in sheet.merges):
+            break
+        return cc
+    return 4 if footer and c == 1 else end + 1
+
+
+def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_known: bool = True) -> None:
     found = _header_row(sheet)
     if not found:
         raise ReadError(f"工作表“{sheet.name}”：未找到指标表表头（一级指标/二级指标/三级指标）")
@@ -230,15 +306,47 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm) -> None:
             if key not in columns:
                 continue
             if key in _NUMERIC_INDICATOR:
-                setattr(indicator, key, _decimal(sheet, r, c, result, _COLUMN_ALIASES[key][0]))
+                setattr(indicator, key, _decimal(sheet, r, c, result, LABELS.get(key, key), convert=key == "weight",
+                                                 points=key == "weight"))
             elif key not in ("rate", "judgement", "measured"):
                 setattr(indicator, key, texts[key])
             result.cells[f"ind.{i}.{key}"] = (sheet.name, r, c)
+        if "actual" in cols and "actual" in columns:
+            indicator.actual = _actual(sheet, r, cols["actual"], indicator.target, result, formats_known)
         level1 = indicator.level1 or level1
         level2 = indicator.level2 or level2
         indicator.level1, indicator.level2 = level1, level2
         result.instance.indicators.append(indicator)
         i += 1
+
+
+LABELS = {"weight": "分值", "score": "得分", "actual": "实际完成值", "target": "指标值"}
+
+
+def _actual(sheet: SheetGrid, r: int, c: int, target: str, result: ReadForm, formats_known: bool) -> str:
+    """The 实际完成值 as text, read as the spreadsheet stores it.
+
+    A percent-formatted 0.95 is "95%". A number typed as text ("２９６７５", "95%") is read as the number
+    and reported. Where formats are unknown (the remote engine), a bare number ≤ 1.5 against a
+    percentage target is taken as a fraction (0.95 → 95%) and said so.
+    """
+    value = sheet.get(r, c)
+    if isinstance(value, str):
+        parsed = text_number(value)
+        if parsed is None or parsed[1] not in ("", "%"):
+            return sheet.text(r, c)
+        number, unit = parsed
+        _text_number_found(sheet, r, c, result, "实际完成值", value, number, unit)
+        return f"{number}{unit}"
+    text = sheet.text(r, c)
+    if (not formats_known and isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+            and 0 < value <= Decimal("1.5") and "%" in (target or "") and "%" not in text):
+        shown = percent_text(value)
+        result.notices.append((FRACTION_RULE, "info",
+                               f"实际完成值 {text} 对照百分比指标值“{target}”，按 {shown} 读取（本环境读不到单元格格式；"
+                               "若实为其他含义请直接写明单位）", sheet.name, r, c))
+        return shown
+    return text
 
 
 def _year(sheet: SheetGrid) -> int | None:
@@ -298,12 +406,16 @@ def _budget_title_facts(book: model.BudgetWorkbook, title: str) -> None:
 
 
 def _budget_year(book) -> int | None:
+    """The budget year from the column headers (``2023年预算数``, ``2023年 预算数``), else the titles
+    (an 安排 table's year, or an 执行 table's year + 1)."""
     for table in book.tables.values():
         for label in table.columns:
-            m = re.match(r"(\d{4})年预算数", label)
+            m = re.match(r"(\d{4})\s*年\s*预算数", norm(label))
             if m:
                 return int(m.group(1))
-    return None
+    years = [int(y) + (1 if kind.endswith("_exec") else 0)
+             for kind, table in book.tables.items() for y in re.findall(r"(\d{4})\s*年", table.title or "")]
+    return max(years, default=None)
 
 
 def _find_header(sheet: SheetGrid, first: str) -> int:

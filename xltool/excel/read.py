@@ -198,9 +198,24 @@ class ReadingMixin:
                     if value is None or value == "":
                         continue
                     cells[(r0 + i, c0 + j)] = grid_value(value)
-            sheets.append(SheetGrid(sheet.name, cells, self._merges(sheet, cells), self._hidden(sheet)))
-        self.grid = BookGrid(sheets, names, self.book.name)
+            sheets.append(SheetGrid(sheet.name, cells, self._merges(sheet, cells), self._hidden(sheet),
+                                    self._formats(sheet, cells)))
+        self.grid = BookGrid(sheets, names, self.book.name, formats_known=not self.caps.remote)
         return self.grid
+
+    def _formats(self, sheet, cells) -> dict:
+        """Percent/date formats of the numeric cells (desktop: ``number_format``; remote: unknown)."""
+        if self.caps.remote:
+            return {}
+        from xltool.io.numfmt import format_kind
+
+        out = {}
+        for (r, c), value in cells.items():
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                kind = format_kind(-1, sheet.range((r, c)).number_format or "")
+                if kind:
+                    out[(r, c)] = kind
+        return out
 
     def _hidden(self, sheet) -> bool:
         try:

@@ -22,6 +22,9 @@ def import_text(text: str) -> ImportResult:
     from xltool.importers.self_evaluation import parse_self_evaluations
     from xltool.importers.target_tables import parse_target_tables
 
+    from xltool.core.values.lexicon import strip_markup
+
+    text = strip_markup(text)   # $\geq 95\%$ → ≥ 95%: OCR/LaTeX markup never reaches a workbook
     result = ImportResult()
     if is_project_evaluation_text(text):   # 财预〔2020〕10号 layout (项目资金 with 全年执行数)
         evaluations, notes = parse_project_evaluations(text)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from xltool.io import safety
 from xltool.core.grid import BookGrid, SheetGrid
+from xltool.io.numfmt import read_formats
 
 
 def read_grid_fast(path: str | os.PathLike) -> BookGrid:
@@ -19,6 +20,7 @@ def read_grid_fast(path: str | os.PathLike) -> BookGrid:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:   # calamine's errors: a corrupt or unsupported file
         raise safety.UnsafeWorkbook(f"{path}：无法读取工作簿（{exc}）") from exc
+    formats = {} if path.suffix.lower() == ".xls" else read_formats(path)
     hidden = {m.name for m in wb.sheets_metadata if str(m.visible).split(".")[-1] != "Visible"}
     sheets = []
     for name in wb.sheet_names:
@@ -35,5 +37,5 @@ def read_grid_fast(path: str | os.PathLike) -> BookGrid:
                         value = value.quantize(Decimal(1))
                 cells[(r, c)] = value
         merges = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
-        sheets.append(SheetGrid(name, cells, merges, name in hidden))
+        sheets.append(SheetGrid(name, cells, merges, name in hidden, formats.get(name, {})))
     return BookGrid(sheets, {}, path.name)

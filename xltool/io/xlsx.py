@@ -18,11 +18,13 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltool.io import atomic, safety
-from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, PERCENT_FORMAT,
-                           by_cell, cell_value, findings_rows, is_percent_key, note_size, note_text, worst)
+from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, ORIGINAL_AUTHOR,
+                           PERCENT_FORMAT, by_cell, cell_value, findings_rows, form_parts, is_percent_key, note_size,
+                           note_text, original_note, worst)
 from xltool.core import layout
 from xltool.core.cellref import a1, col_letter
 from xltool.core.grid import BookGrid, SheetGrid
+from xltool.io.numfmt import format_kind
 
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -164,7 +166,7 @@ def read_grid(path: str | os.PathLike, data_only: bool = True) -> BookGrid:
 def grid_from_workbook(wb, source: str = "") -> BookGrid:
     sheets = []
     for ws in wb.worksheets:
-        cells = {}
+        cells, formats = {}, {}
         for row in ws.iter_rows():
             for cell in row:
                 value = cell.value
@@ -173,8 +175,11 @@ def grid_from_workbook(wb, source: str = "") -> BookGrid:
                 if isinstance(value, float):
                     value = Decimal(repr(value))
                 cells[(cell.row, cell.column)] = value
+                kind = format_kind(-1, cell.number_format)
+                if kind:
+                    formats[(cell.row, cell.column)] = kind
         merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-        sheets.append(SheetGrid(ws.title, cells, merges, ws.sheet_state != "visible"))
+        sheets.append(SheetGrid(ws.title, cells, merges, ws.sheet_state != "visible", formats))
     names = {name: dn.attr_text for name, dn in wb.defined_names.items()}
     for ws in wb.worksheets:
         for name, dn in ws.defined_names.items():
@@ -300,6 +305,22 @@ def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[st
     return cached
 
 
+def write_inputs(wb, inputs: dict) -> None:
+    """A number typed as text becomes the number; the text is kept in a note xltool never removes."""
+    from openpyxl.comments import Comment
+
+    for (sheet, r, c), (number, text, percent) in inputs.items():
+        cell = wb[sheet].cell(r, c)
+        cell.value = number
+        if percent:
+            cell.number_format = PERCENT_FORMAT
+        old = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+        note = original_note("输入", text, old.text if old else None)
+        comment = Comment(note, old.author if old else ORIGINAL_AUTHOR)
+        comment.width, comment.height = note_size(note)
+        cell.comment = comment
+
+
 def mark(wb, findings) -> None:
     """A fill and one note per marked cell (several findings share the note), originals recorded."""
     from openpyxl.comments import Comment
@@ -348,7 +369,9 @@ def write_back(source, target, results) -> None:
     try:
         clear_marks(wb)
         cached: dict[str, dict[str, object]] = {}
-        for cells, computed in forms:
+        for form in forms:
+            cells, computed, inputs, formulas = form_parts(form)
+            write_inputs(wb, inputs)
             for sheet, values in write_computed(wb, cells, computed).items():
                 cached.setdefault(sheet, {}).update(values)
         mark(wb, findings)

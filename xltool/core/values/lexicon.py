@@ -32,6 +32,20 @@ _LATEX = [
 ]
 
 
+def strip_markup(text: str) -> str:
+    """LaTeX/OCR markup out of extracted text: ``$\\geq 95\\%$`` → ``≥ 95%`` (the rest untouched)."""
+    if "\\" not in text and "$" not in text:
+        return text
+
+    def latex(s: str) -> str:
+        for pattern, repl in _LATEX:
+            s = pattern.sub(repl, s)
+        return s
+
+    text = re.sub(r"\$([^$\n]*)\$", lambda m: latex(m.group(1)).strip(), text)
+    return latex(text) if "\\" in text else text
+
+
 def _normalize(text: str) -> str:
     s = text.translate(_FULLWIDTH)
     if "\\" in s or "$" in s:

@@ -94,6 +94,20 @@ class Patch:
             elif cell is not None or number not in (None, ""):
                 sheet.set(r, c, value=number)
 
+    def write_inputs(self, inputs: dict) -> None:
+        """A number typed as text becomes the number; the text is kept in a note xltool never removes."""
+        for (sheet_name, r, c), (number, text, percent) in inputs.items():
+            sheet = self.sheet(sheet_name)
+            sheet.set(r, c, value=number)
+            if percent and not self.styles.is_percent(sheet.style(r, c)):
+                self.percent.add((sheet_name, r, c))
+            coord = f"{col_letter(c)}{r}"
+            old = self.notes(sheet_name).get(coord)
+            existing = old[0] if old and old[1] != marks.NOTE_AUTHOR else None
+            note = marks.original_note("输入", text, existing)
+            if self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):
+                self.sizes.setdefault(sheet_name, {})[coord] = marks.note_size(note)
+
     def mark(self, findings) -> list[list]:
         """Fill and note each marked cell; returns the ``_xltool`` mark rows recording the originals."""
         rows = []
@@ -177,7 +191,9 @@ def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
     try:
         patch = Patch(source)
         keep = patch.clear(meta_rows)
-        for cells, computed in forms:
+        for form in forms:
+            cells, computed, inputs, formulas = marks.form_parts(form)
+            patch.write_inputs(inputs)
             patch.write_computed(cells, computed)
         mark_rows = patch.mark(findings)
         if mark_rows or patch.package.sheet(layout.META_SHEET) or keep:

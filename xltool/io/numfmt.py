@@ -1,0 +1,100 @@
+"""Which cells of an xlsx package carry a percent (or date) number format.
+
+Read cheaply beside calamine's value read: ``xl/styles.xml`` gives the
+``cellXfs`` whose ``numFmtId`` is a percent or date format; only when a
+workbook has such formats are its sheet parts scanned, and then only for the
+``s="…"`` attribute of each ``<c>`` (no XML tree is built). Typing ``95%`` in
+Excel, WPS or LibreOffice stores 0.95 with such a format, so the reader needs
+it to read 95 %, not 0.95 %.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from html import unescape
+
+from xltool.core.cellref import parse_a1
+from xltool.core.grid import DATE, PERCENT
+
+_PERCENT_BUILTIN = {9, 10}
+_DATE_BUILTIN = set(range(14, 23)) | {45, 46, 47}
+_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*?\bs="(\d+)"|<c\b[^>]*?\bs="(\d+)"[^>]*?\br="([A-Z]+\d+)"')
+
+
+def format_kind(fmt_id: int, code: str) -> str | None:
+    """PERCENT, DATE or None for a number format (built-in id, or its format code)."""
+    if fmt_id in _PERCENT_BUILTIN:
+        return PERCENT
+    if fmt_id in _DATE_BUILTIN:
+        return DATE
+    bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code or "")
+    if "%" in bare:
+        return PERCENT
+    if re.search(r"[yYdD]|m(?![^;]*[hs])", bare.split(";")[0]) and not re.search(r"[0#?]", bare.split(";")[0]):
+        return DATE
+    return None
+
+
+def style_kinds(styles: str) -> dict[int, str]:
+    """cellXfs index → PERCENT / DATE, for the formats that are one of them."""
+    codes = {int(m.group(1)): unescape(m.group(2))
+             for m in re.finditer(r'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', styles)}
+    block = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", styles, re.S)
+    out = {}
+    for n, xf in enumerate(re.findall(r"<xf\b[^>]*", block.group(1) if block else "")):
+        m = re.search(r'numFmtId="(\d+)"', xf)
+        fmt_id = int(m.group(1)) if m else 0
+        kind = format_kind(fmt_id, codes.get(fmt_id, ""))
+        if kind:
+            out[n] = kind
+    return out
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    book = zf.read("xl/workbook.xml").decode("utf-8")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = {}
+    for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+        rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
+        if rid and target:
+            t = target.group(1)
+            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
+    out = {}
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+        name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'\b(?:\w+:)?id="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            out[unescape(name.group(1))] = targets[rid.group(1)]
+    return out
+
+
+def read_formats(path) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet name → {(row, col): PERCENT / DATE}; empty for a package without such formats.
+
+    Anything unexpected (a legacy .xls, a strict or odd package) gives {}: the formats
+    are an aid to reading, never a reason to refuse a workbook.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/styles.xml" not in names:
+                return {}
+            kinds = style_kinds(zf.read("xl/styles.xml").decode("utf-8"))
+            if not kinds:
+                return {}
+            out: dict[str, dict[tuple[int, int], str]] = {}
+            for sheet, part in _sheet_parts(zf).items():
+                if part not in names:
+                    continue
+                xml = zf.read(part).decode("utf-8")
+                cells = {}
+                for m in _CELL.finditer(xml):
+                    ref, s = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+                    kind = kinds.get(int(s))
+                    if kind:
+                        cells[parse_a1(ref)] = kind
+                if cells:
+                    out[sheet] = cells
+            return out
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):
+        return {}
