@@ -87,4 +87,4 @@ def cost_ceilings(budget: Decimal | None, indicators, values, directions) -> lis
 
 
 def _fmt(d: Decimal) -> str:
-    return format(d.normalize(), ",f") if d == d.to_integral() else format(d, ",f")
+    return format(d.normalize(), ",f")

@@ -12,10 +12,12 @@ import re
 from decimal import Decimal
 
 from xltool.core import model
-from xltool.core.arith import ArithmeticInputError, to_decimal
+from xltool.core.arith import to_decimal
 from xltool.core.grid import SheetGrid, norm
 from xltool.core.project_eval.layout import HELPERS, INDICATOR_COLUMNS
 from xltool.core.reader import ReadError, ReadForm
+from xltool.core.reader import FRACTION_RULE
+from xltool.core.reader import _decimal as read_number
 
 _LINE_WORDS = (("total", ("年度资金总额", "资金总额")), ("fiscal", ("本年财政拨款", "财政拨款")),
                ("carry_over", ("上年结转",)), ("other", ("其他资金",)))
@@ -42,15 +44,13 @@ def _value_right(sheet: SheetGrid, rc) -> tuple[int, int]:
     return r, sheet.merge_end(r, c) + 1
 
 
-def _decimal(sheet, r, c, result: ReadForm, label: str):
+def _decimal(sheet, r, c, result: ReadForm, label: str, convert: bool = True, points: bool = False):
+    """A numeric cell (``reader._decimal``: a number typed as text is read, reported and, in an
+    input cell, made a number on write-back); a dash placeholder (—) is blank."""
     value = sheet.get(r, c)
-    if isinstance(value, str) and value.strip() in ("—", "-", "/", "－"):
+    if isinstance(value, str) and value.strip() in ("—", "-", "/", "－", "——"):
         return None
-    try:
-        return to_decimal(value)
-    except ArithmeticInputError:
-        result.problems.append((f"“{label}”应为数字，实为“{value}”", sheet.name, r, c))
-        return None
+    return read_number(sheet, r, c, result, label, convert=convert, points=points)
 
 
 def _row_key(words, text: str):
@@ -113,7 +113,7 @@ def _fund_block(sheet, result) -> int:
             result.cells[f"funds.{key}.rate"] = (sheet.name, r, cols["rate"])
         if key == "total":
             if "weight" in cols:
-                instance.execution_weight = _decimal(sheet, r, cols["weight"], result, "分值")
+                instance.execution_weight = _decimal(sheet, r, cols["weight"], result, "分值", points=True)
                 result.cells["execution_weight"] = (sheet.name, r, cols["weight"])
             if "score" in cols:
                 result.cells["funds.total.score"] = (sheet.name, r, cols["score"])
@@ -198,12 +198,14 @@ def _indicators(sheet, result) -> None:
         for key, c in cols.items():
             result.cells[f"ind.{i}.{key}"] = (sheet.name, r, c)
             if key in ("weight", "score"):
-                setattr(ind, key, _decimal(sheet, r, c, result, "分值" if key == "weight" else "得分"))
+                setattr(ind, key, _decimal(sheet, r, c, result, "分值" if key == "weight" else "得分",
+                                           convert=key == "weight", points=key == "weight"))
             elif key == "actual":
                 raw = sheet.get(r, c)
                 if isinstance(raw, _NUMBER) and not isinstance(raw, bool):
-                    instance.actual_numbers[i] = to_decimal(raw)
-                    ind.actual = format(instance.actual_numbers[i].normalize(), "f")
+                    number = instance.actual_numbers[i] = to_decimal(raw)
+                    ind.actual = format(number.normalize(), "f")
+                    _fraction_notice(sheet, r, c, result, number, texts.get("target", ""))
                 else:
                     ind.actual = "" if raw is None else str(raw)
             elif key in ("level1", "level2", "level3", "target", "deviation", "direction", "scoring_rule"):
@@ -218,12 +220,22 @@ def _indicators(sheet, result) -> None:
             if column in cols:
                 result.cells[key] = (sheet.name, r, cols[column])
         if "score" in cols:
-            instance.stated_total = _decimal(sheet, r, cols["score"], result, "总分")
+            instance.stated_total = _decimal(sheet, r, cols["score"], result, "总分", convert=False)
     grade = _find(sheet, lambda t: t in ("评价等级", "等级", "自评等级"), rows=range(header + 1, sheet.max_row + 1))
     if grade:
         r, c = _value_right(sheet, grade)
         instance.stated_grade = sheet.text(r, c)
         result.cells["grade"] = (sheet.name, r, c)
+
+
+def _fraction_notice(sheet, r, c, result, number, target: str) -> None:
+    """A bare number ≤ 1.5 against a percentage target is a fraction (Excel stores a typed 95% as
+    0.95); said so (XT122) unless the cell is percent-formatted, which shows it as such anyway."""
+    if abs(number) <= Decimal("1.5") and ("%" in target or "％" in target or "百分比" in target) \
+            and not sheet.is_percent(r, c):
+        shown = format((number * 100).normalize(), "f")
+        result.notices.append((FRACTION_RULE, "info", f"实际完成值 {format(number.normalize(), 'f')} 对应百分比目标"
+                               f"“{target}”，按比例读作 {shown}%（Excel 中输入的 95% 存为 0.95）", sheet.name, r, c))
 
 
 def _year(sheet: SheetGrid) -> int | None:
