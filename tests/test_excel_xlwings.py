@@ -446,30 +446,27 @@ def test_addin_callbacks_exist(built):
 # --- the HTTP service (xltool.web.officejs) ------------------------------------------------------------
 
 
+TOKEN = "test-token-" + "x" * 32
+
+
 @pytest.fixture(scope="module")
 def server():
-    import threading
+    from xltool.web.server import ServerThread, Settings
 
-    from xltool.web import officejs as serve
-
-    srv = serve.make_server("127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield "http://{}:{}".format(*srv.server_address[:2])
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
+    with ServerThread(Settings(token=TOKEN)) as srv:
+        yield srv.url
 
 
-def http(method, url, body=None):
+def http(method, url, body=None, token=TOKEN, headers=None):
     import urllib.error
     import urllib.request
 
     data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"} if data else {})
+    sent = {"Content-Type": "application/json"} if data else {}
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    sent.update(headers or {})
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.headers.get("Content-Type", ""), response.read()
@@ -503,7 +500,8 @@ def test_service_refuses_what_it_cannot_run(server):
 
 
 def test_service_manifest(server):
-    status, kind, body = http("GET", f"{server}/manifest.xml")
+    assert http("GET", f"{server}/manifest.xml")[0] == 401   # the token is part of the manifest's address
+    status, kind, body = http("GET", f"{server}/manifest.xml?token={TOKEN}")
     assert status == 200 and "xml" in kind
     root = ET.fromstring(body)
     ns = {"o": "http://schemas.microsoft.com/office/appforoffice/1.1",
@@ -520,6 +518,7 @@ def test_service_manifest(server):
     urls = [u.get("DefaultValue") for u in root.iter(f"{{{ns['bt']}}}Url")] + [
         i.get("DefaultValue") for i in root.iter(f"{{{ns['bt']}}}Image") if i.get("DefaultValue")]
     assert len(urls) == 4
+    assert [u for u in urls if "commands.html" in u] == [f"{server}/commands.html?token={TOKEN}"]
     for url in urls:   # everything the manifest points to is served
         status, _, _ = http("GET", url)
         assert status == 200, url

@@ -257,19 +257,44 @@ def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出�
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（局域网内使用：0.0.0.0）"),
+          port: int = typer.Option(8000, "--port", help="端口"),
           base_url: str = typer.Option("", "--base-url", help="加载项清单中使用的外部地址（须为 https）"),
-          cert: Optional[Path] = typer.Option(None, "--cert"), key: Optional[Path] = typer.Option(None, "--key"),
-          xlwings_js: str = typer.Option("", "--xlwings-js", help="xlwings.min.js 的地址")):
-    """启动 Office.js 服务：接收 xlwings 工作簿数据，返回重算/校验结果（xlwings 远程引擎）。"""
-    from xltool.web import officejs as service
+          cert: Optional[Path] = typer.Option(None, "--cert", help="https 证书文件"),
+          key: Optional[Path] = typer.Option(None, "--key", help="https 私钥文件"),
+          xlwings_js: str = typer.Option("", "--xlwings-js", help="xlwings.min.js 的地址"),
+          allow_origin: List[str] = typer.Option([], "--allow-origin", help="另外允许跨站访问的来源（可重复）"),
+          archive: Optional[Path] = typer.Option(None, "--archive", help="保存上传文件和结果的文件夹（默认不保存）"),
+          keep_days: float = typer.Option(30, "--keep-days", help="存档保留天数（与 --archive 一起使用）"),
+          max_upload_mb: int = typer.Option(512, "--max-upload-mb", help="一次上传的大小上限（MB）"),
+          jobs: int = typer.Option(2, "--jobs", "-j", help="校验上传文件的进程数")):
+    """启动服务：单位的在线校验页面（/），以及 Office.js 加载项服务（xlwings 远程引擎）。"""
+    from xltool.web import officejs, security
+    from xltool.web.server import MB, Settings, serve as run_server
 
-    problem = service.remote_engine_problem()
-    if problem:
-        _fail(problem)
-    console.print(f"服务已启动：http://{host}:{port}/（Ctrl+C 停止）；清单：/manifest.xml")
-    service.serve(host, port, base_url=base_url, certfile=str(cert) if cert else None,
-                  keyfile=str(key) if key else None, xlwings_js=xlwings_js)
+    try:
+        token = security.install_token()
+    except OSError as exc:
+        _fail(f"无法保存令牌（{security.config_dir()}）：{exc}")
+    settings = Settings(host=host, port=port, token=token, base_url=base_url,
+                        certfile=str(cert) if cert else None, keyfile=str(key) if key else None,
+                        xlwings_js=xlwings_js, allow_origins=tuple(allow_origin), archive=archive,
+                        retention_days=keep_days, max_upload=max_upload_mb * MB, jobs=max(1, jobs))
+    problem = officejs.remote_engine_problem()
+
+    def ready(url: str) -> None:
+        console.print(f"服务已启动：{url}/（Ctrl+C 停止）")
+        console.print(f"在线校验页面：{url}/")
+        console.print(f"令牌：{token}（保存在 {security.config_dir() / security.TOKEN_FILE}）")
+        console.print(f"加载项清单：{(base_url or url).rstrip('/')}/manifest.xml?token={token}")
+        if problem:
+            console.print(f"注意：Excel 加载项按钮暂不可用——{problem}")
+        if archive:
+            console.print(f"上传文件和结果保存在 {archive}，保留 {keep_days:g} 天")
+        else:
+            console.print("上传的文件只在处理期间保留，不存档")
+
+    run_server(settings, on_ready=ready)
 
 
 @app.command()

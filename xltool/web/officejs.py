@@ -1,35 +1,33 @@
-"""A small HTTP service for xlwings' remote clients (Office.js add-in, VBA ``RunRemotePython``).
+"""What the Office.js service serves to xlwings' remote clients (Office.js add-in, VBA ``RunRemotePython``).
 
 - ``POST /xlwings/<button>``: the JSON book an xlwings client sends; runs the
   button's macro (``xltool.excel.dispatch``) on ``xw.Book(json=...)`` and
   answers with the actions for the client to apply (``book.json()``).
-- ``GET /manifest.xml``: an Office add-in manifest with the 「绩效工具」 tab (the
+- ``GET /manifest.xml?token=…``: an Office add-in manifest with the 「绩效工具」 tab (the
   same buttons as the desktop ribbon, all calling one function, ``xltoolButton``).
 - ``GET /commands.html``: the function file of that manifest (office.js and
   xlwings' Office.js client, ``xlwings.runPython``).
 - ``GET /xlwings/alert``: the dialog the Office.js client opens for an alert.
 - ``GET /icon-<16|32|64|80>.png``: the add-in's icons.
 
-Standard library ``http.server`` (threads; the macros themselves run one at a
-time, since xlwings' remote engine keeps its books in one process-wide list).
+The routes, limits and the token are in ``app.py`` (Starlette on uvicorn); the
+macros run one at a time, since xlwings' remote engine keeps its books in one
+process-wide list. The manifest's URLs carry the install token; the function
+file passes it on as ``Authorization: Bearer …``.
 The remote engine is xlwings PRO: set ``XLWINGS_LICENSE_KEY`` before starting.
 Office requires https for add-ins: pass a certificate (``certfile``/``keyfile``).
 """
 from __future__ import annotations
 
-import json
 import re
-import ssl
 import struct
 import threading
 import uuid
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import PackageNotFoundError, version
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
-MAX_BODY = 64 * 1024 * 1024   # bytes of one request's JSON book
 FUNCTION = "xltoolButton"
 ICON_SIZES = (16, 32, 64, 80)
 ICON_COLOR = (0x1F, 0x4E, 0x79)
@@ -76,11 +74,15 @@ def run_macro(button: str, payload: dict) -> dict:
 # --- the Office add-in ------------------------------------------------------------------------------
 
 
-def manifest_xml(base_url: str) -> str:
-    """The Office add-in manifest: a 「绩效工具」 tab whose buttons all run ``xltoolButton``."""
+def manifest_xml(base_url: str, token: str = "") -> str:
+    """The Office add-in manifest: a 「绩效工具」 tab whose buttons all run ``xltoolButton``.
+
+    The function file's URL carries the install token (``commands.html?token=…``).
+    """
     from xltool.excel import addin
 
     base = base_url.rstrip("/")
+    commands_url = base + "/commands.html" + (f"?token={quote(token)}" if token else "")
     addin_id = uuid.uuid5(uuid.NAMESPACE_URL, base + "/xltool")
     try:
         from xltool import __version__
@@ -130,7 +132,7 @@ def manifest_xml(base_url: str) -> str:
   <SupportUrl DefaultValue={quoteattr(base + "/")}/>
   <AppDomains><AppDomain>{escape(base)}</AppDomain></AppDomains>
   <Hosts><Host Name="Workbook"/></Hosts>
-  <DefaultSettings><SourceLocation DefaultValue={quoteattr(base + "/commands.html")}/></DefaultSettings>
+  <DefaultSettings><SourceLocation DefaultValue={quoteattr(commands_url)}/></DefaultSettings>
   <Permissions>ReadWriteDocument</Permissions>
   <VersionOverrides xmlns="http://schemas.microsoft.com/office/taskpaneappversionoverrides" xsi:type="VersionOverridesV1_0">
     <Hosts>
@@ -147,7 +149,7 @@ def manifest_xml(base_url: str) -> str:
     </Hosts>
     <Resources>
       <bt:Images>{images}</bt:Images>
-      <bt:Urls><bt:Url id="Commands.Url" DefaultValue={quoteattr(base + "/commands.html")}/></bt:Urls>
+      <bt:Urls><bt:Url id="Commands.Url" DefaultValue={quoteattr(commands_url)}/></bt:Urls>
       <bt:ShortStrings>{shorts}</bt:ShortStrings>
       <bt:LongStrings>{longs}</bt:LongStrings>
     </Resources>
@@ -157,7 +159,11 @@ def manifest_xml(base_url: str) -> str:
 
 
 def commands_html(xlwings_js: str | None = None) -> str:
-    """The add-in's function file: one function for every button; the button's id names the macro."""
+    """The add-in's function file: one function for every button; the button's id names the macro.
+
+    The token comes from the page's own address (the manifest puts it there) and goes out as
+    ``Authorization: Bearer …``.
+    """
     return f"""<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -172,7 +178,9 @@ def commands_html(xlwings_js: str | None = None) -> str:
   function {FUNCTION}(event) {{
     var id = ((event && event.source && event.source.id) || "").replace(/^xltool_/, "");
     var done = function () {{ if (event && event.completed) {{ event.completed(); }} }};
-    Promise.resolve(xlwings.runPython(window.location.origin + "/xlwings/" + id)).then(done, done);
+    var token = new URLSearchParams(window.location.search).get("token") || "";
+    Promise.resolve(xlwings.runPython(window.location.origin + "/xlwings/" + id,
+                                      {{auth: "Bearer " + token}})).then(done, done);
   }}
   if (Office.actions && Office.actions.associate) {{ Office.actions.associate("{FUNCTION}", {FUNCTION}); }}
 </script>
@@ -201,100 +209,3 @@ def png(size: int, rgb: tuple[int, int, int] = ICON_COLOR) -> bytes:
     row = b"\x00" + bytes(rgb) * size
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(row * size, 9)) + chunk(b"IEND", b""))
-
-
-# --- the server ---------------------------------------------------------------------------------------
-
-
-class Handler(BaseHTTPRequestHandler):
-    server_version = "xltool"
-    base_url = ""          # set by make_server
-    xlwings_js = ""
-
-    def log_message(self, fmt, *args):   # quiet; the server's owner decides about logging
-        pass
-
-    def _send(self, status: int, body: bytes | str, content_type: str) -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _text(self, status: int, message: str) -> None:
-        self._send(status, message, "text/plain; charset=utf-8")
-
-    def do_GET(self):   # noqa: N802 (http.server's naming)
-        url = urlparse(self.path)
-        if url.path == "/manifest.xml":
-            self._send(200, manifest_xml(self.base_url or self._origin()), "application/xml; charset=utf-8")
-        elif url.path == "/commands.html":
-            self._send(200, commands_html(self.xlwings_js or None), "text/html; charset=utf-8")
-        elif url.path == "/xlwings/alert":
-            self._send(200, alert_html(parse_qs(url.query)), "text/html; charset=utf-8")
-        elif (m := re.fullmatch(r"/icon-(\d+)\.png", url.path)) and int(m.group(1)) in ICON_SIZES:
-            self._send(200, png(int(m.group(1))), "image/png")
-        elif url.path in ("/", "/health"):
-            self._text(200, "xltool：服务运行中")
-        else:
-            self._text(404, f"未找到：{url.path}")
-
-    def do_POST(self):   # noqa: N802
-        from xltool.excel import BUTTONS, button_key
-
-        url = urlparse(self.path)
-        m = re.fullmatch(r"/xlwings/([A-Za-z_.]+)", url.path)
-        if not m or button_key(m.group(1)) not in BUTTONS:
-            self._text(404, f"未知的功能：{url.path}（可用：{'、'.join('/xlwings/' + b for b in BUTTONS)}）")
-            return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length <= 0 or length > MAX_BODY:
-            self._text(413 if length > MAX_BODY else 400, "请求体应为 xlwings 客户端发送的工作簿 JSON")
-            return
-        try:
-            payload = json.loads(self.rfile.read(length).decode("utf-8"))
-            if not isinstance(payload, dict) or "sheets" not in payload or "book" not in payload:
-                raise ValueError("不是 xlwings 工作簿")
-        except (ValueError, UnicodeDecodeError) as exc:
-            self._text(400, f"请求体不是有效的工作簿 JSON：{exc}")
-            return
-        try:
-            actions = run_macro(m.group(1), payload)
-        except Exception as exc:   # the client shows this text to the clerk
-            self._text(500, f"xltool 出错：{type(exc).__name__}: {exc}")
-            return
-        self._send(200, json.dumps(actions, ensure_ascii=False, default=str), "application/json; charset=utf-8")
-
-    def _origin(self) -> str:
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
-        return f"{scheme}://{host}"
-
-
-def make_server(host: str = "127.0.0.1", port: int = 8000, *, base_url: str = "", certfile: str | None = None,
-                keyfile: str | None = None, xlwings_js: str = "") -> ThreadingHTTPServer:
-    """A server ready to ``serve_forever()`` (port 0: any free port, see ``server.server_address``)."""
-    handler = type("XltoolHandler", (Handler,), {"base_url": base_url.rstrip("/"), "xlwings_js": xlwings_js})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    if certfile:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(certfile, keyfile)
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    return server
-
-
-def serve(host: str = "127.0.0.1", port: int = 8000, **options) -> None:
-    """Serve until interrupted (Ctrl+C)."""
-    server = make_server(host, port, **options)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:   # pragma: no cover
-        pass
-    finally:
-        server.server_close()
