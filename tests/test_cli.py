@@ -77,4 +77,6 @@ def test_budget_commands(tmp_path):
 def test_addin_build(tmp_path):
     result = runner.invoke(app, ["addin", "build", "-o", str(tmp_path / "xltool.xlam")])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "xltool.xlam").exists() and (tmp_path / "XltoolRibbon.bas").exists()
+    assert (tmp_path / "xltool.xlam").exists() and not (tmp_path / "XltoolRibbon.bas").exists()
+    from xltool.excel import addin
+    assert addin.missing_callbacks(tmp_path / "xltool.xlam") == set()   # the callbacks are inside

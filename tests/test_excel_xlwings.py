@@ -344,24 +344,138 @@ def test_dispatch_maps_every_button():
     assert set(excel.BUTTONS) == {"check", "recompute", "clear_marks", "explain", "rollover", "about"}
 
 
-def test_explain_says_not_yet_when_missing(monkeypatch):
-    monkeypatch.setitem(sys.modules, "xltool.explain", None)   # import fails
-    book = open_book(payload_from_xlsx(SEEDS[0], "VBA"))
+# --- 生成说明, 结转下年, 关于: every button does its job --------------------------------------------
+
+BUDGET = next(p for p in SEEDS if "全地区_附表" in p.name)
+PROJECT = next(p for p in SEEDS if "项目绩效目标表" in p.name)
+SELF_EVALUATION = next(p for p in SEEDS if "自评表" in p.name)
+
+
+def open_saved(path, folder, client="VBA"):
+    """The payload of a workbook saved at folder/path.name (the remote engine's fullname is the name sent)."""
+    saved = folder / path.name
+    saved.write_bytes(path.read_bytes())
+    payload = payload_from_xlsx(path, client)
+    payload["book"]["name"] = str(saved)
+    return payload, saved
+
+
+def click(payload, key):
+    """A click: the ribbon callback's entry point, message box on."""
+    book = open_book(payload)
     try:
-        result = excel.explain(book, alert=False)
+        result = excel.dispatch(key, book)
+        return result, book.json()["actions"]
     finally:
         book.close()
-    assert not result.ok and "尚未提供" in result.message
 
 
-def test_about_names_the_versions():
+def alerts(actions):
+    return [a["args"][0] for a in actions if a["func"] == "alert"]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_explain_writes_the_budget_explanation_next_to_the_book(tmp_path, client):
+    from xltool.explain import explain as explain_file   # what `xltool explain` runs
+
+    payload, saved = open_saved(BUDGET, tmp_path, client)
+    result, actions = click(payload, "explain")
+    assert result.ok, result.message
+    md, page = tmp_path / f"{saved.stem}_预算说明.md", tmp_path / f"{saved.stem}_预算说明.html"
+    assert result.paths == [md, page] and alerts(actions) == [result.message]
+    want = explain_file(BUDGET)
+    assert md.read_text(encoding="utf-8") == want.markdown and page.read_text(encoding="utf-8") == want.html
+    assert "收入" in want.markdown and "万元" in want.markdown
+
+    again, _ = click(payload, "explain")   # nothing is overwritten
+    assert again.paths[0] == tmp_path / f"{saved.stem}_预算说明(2).md" and md.read_text(encoding="utf-8") == want.markdown
+
+
+def test_explain_of_a_form_that_is_no_budget_says_so(tmp_path):
+    payload, _ = open_saved(PROJECT, tmp_path)
+    result, actions = click(payload, "explain")
+    assert not result.ok and "预算附表" in result.message and alerts(actions) == [result.message]
+    assert list(tmp_path.iterdir()) == [tmp_path / PROJECT.name]
+
+
+def test_an_unsaved_book_writes_into_documents(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Documents").mkdir()
+    result, _ = click(payload_from_xlsx(BUDGET, "Office.js"), "explain")   # name only: no folder on this PC
+    assert result.ok and [p.parent for p in result.paths] == [tmp_path / "Documents"] * 2
+
+
+@pytest.mark.parametrize("path", [BUDGET, PROJECT], ids=["附表", "项目"])
+def test_rollover_writes_next_years_blank_next_to_the_book(path, tmp_path):
+    from xltool.workbooks import read_workbook
+    from xltool.yearcycle import rollover_paths   # what `xltool rollover` runs
+
+    payload, saved = open_saved(path, tmp_path)
+    (this,) = read_workbook(path)
+    result, actions = click(payload, "rollover")
+    assert result.ok, result.message
+    (written,) = result.paths
+    assert written == tmp_path / f"{saved.stem}_{this.instance.year + 1}年.xlsx"
+    assert alerts(actions) == [result.message] and f"{this.instance.year + 1} 年" in result.message
+    rollover_paths([path], this.instance.year + 1, tmp_path / "cli")
+    (got,), (want,) = read_workbook(written), read_workbook(tmp_path / "cli" / path.name)
+    assert got.form == this.form and got.instance == want.instance
+    assert got.instance.year == this.instance.year + 1
+    assert saved.read_bytes() == path.read_bytes()   # the open book's file is untouched
+    again, _ = click(payload, "rollover")
+    assert again.paths == [tmp_path / f"{saved.stem}_{this.instance.year + 1}年(2).xlsx"]
+
+
+def test_rollover_of_a_self_evaluation_says_why_not(tmp_path):
+    payload, _ = open_saved(SELF_EVALUATION, tmp_path)
+    result, actions = click(payload, "rollover")
+    assert not result.ok and "不结转" in result.message and alerts(actions) == [result.message]
+    assert list(tmp_path.iterdir()) == [tmp_path / SELF_EVALUATION.name]
+
+
+def test_about_names_version_licence_and_log(tmp_path, monkeypatch):
     import xltool
-    book = open_book(payload_from_xlsx(SEEDS[0], "VBA"))
-    try:
-        result = excel.about(book, alert=False)
-    finally:
-        book.close()
+    monkeypatch.setenv("XLTOOL_LOG", str(tmp_path / "log.txt"))
+    result, actions = click(payload_from_xlsx(SEEDS[0], "VBA"), "about")
+    assert result.ok and alerts(actions) == [result.message]
     assert xltool.__version__ in result.message and xw.__version__ in result.message
+    assert "许可" in result.message and str(tmp_path / "log.txt") in result.message
+
+
+@pytest.mark.parametrize("key", sorted(excel.BUTTONS))
+def test_every_button_answers_without_a_placeholder(key, tmp_path):
+    path = BUDGET
+    payload, _ = open_saved(path, tmp_path, "Office.js")
+    result, actions = click(payload, key)
+    assert result.ok, result.message
+    assert alerts(actions) == [result.message]
+    for word in ("尚未", "敬请期待", "Traceback", "Error"):
+        assert word not in result.message
+
+
+def test_a_failure_is_a_chinese_message_box_and_the_traceback_goes_to_the_log(tmp_path, monkeypatch):
+    monkeypatch.setenv("XLTOOL_LOG", str(tmp_path / "log.txt"))
+
+    def broken(book, alert=True):
+        raise KeyError("boom")
+    monkeypatch.setitem(excel.BUTTONS, "check", ("校验", broken))
+    result, actions = click(payload_from_xlsx(SEEDS[0], "VBA"), "check")
+    assert not result.ok and alerts(actions) == [result.message]
+    assert result.message.startswith("校验未完成") and "Traceback" not in result.message
+    assert str(tmp_path / "log.txt") in result.message
+    log = (tmp_path / "log.txt").read_text(encoding="utf-8")
+    assert "Traceback" in log and "boom" in log
+
+
+def test_a_file_error_names_the_file(tmp_path, monkeypatch):
+    payload, saved = open_saved(BUDGET, tmp_path)
+    monkeypatch.setenv("XLTOOL_LOG", str(tmp_path / "log.txt"))
+    blocker = tmp_path / f"{saved.stem}_预算说明.md"
+    blocker.mkdir()   # a folder where the file should go: the write fails
+    (blocker.with_suffix(".html")).mkdir()
+    monkeypatch.setattr(excel, "_free_path", lambda folder, stem, suffixes: folder / stem)
+    result, actions = click(payload, "explain")
+    assert not result.ok and result.message.startswith("生成说明未完成") and alerts(actions) == [result.message]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -384,63 +498,6 @@ def test_rectangles_cover_exactly():
     covered = {(r, c) for r1, c1, r2, c2 in rects for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
     assert covered == cells and sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, c1, r2, c2 in rects) == len(cells)
     assert (1, 1, 2, 2) in rects
-
-
-# --- the desktop add-in -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", params=sorted(addin.BASES))
-def built(request, tmp_path_factory):
-    return request.param, addin.build_addin(tmp_path_factory.mktemp(request.param) / "xltool.xlam", base=request.param)
-
-
-def test_addin_ribbon(built):
-    base, path = built
-    ns = {"ui": addin.NS_2006}
-    with zipfile.ZipFile(path) as zf:
-        assert zf.testzip() is None
-        parts = addin.ribbon_parts(zf)
-        assert parts
-        with zipfile.ZipFile(addin.base_addin_path(base)) as source:   # only the ribbon changed
-            assert zf.namelist() == source.namelist()
-            for name in source.namelist():
-                if name not in parts:
-                    assert zf.read(name) == source.read(name), name
-        root = ET.fromstring(zf.read(next(iter(parts))))
-    tabs = root.findall(".//ui:tab", ns)
-    assert [t.get("label") for t in tabs] == [addin.TAB_LABEL]
-    buttons = root.findall(".//ui:button", ns)
-    assert {b.get("onAction") for b in buttons} == {addin.CALLBACK}
-    assert {b.get("tag") for b in buttons} == set(excel.BUTTONS)
-    assert all(b.get("id").isascii() and b.get("tag").isascii() for b in buttons)
-    assert {b.get("label") for b in buttons} == {label for label, _ in excel.BUTTONS.values()}
-    assert {excel.button_key(b.get("id")) for b in buttons} == set(excel.BUTTONS)
-
-
-def test_addin_callbacks_exist(built):
-    base, path = built
-    bas = path.with_name(addin.BAS_NAME).read_bytes().decode("ascii")
-    assert bas == addin.BAS_PATH.read_bytes().decode("ascii") == addin.bas_text()   # the shipped module is current
-    assert "\r\n" in bas and bas.isascii()
-    assert "x.dispatch('" in bas and "RunPython" in bas
-    procedures = addin.vba_procedures(bas)
-    assert addin.CALLBACK in procedures
-    with zipfile.ZipFile(path) as zf:
-        xml = "".join(zf.read(p).decode("utf-8") for p in addin.ribbon_parts(zf))
-    # the VBA the base brings, as text: xlwings ships the sources of both
-    folder = addin.xlwings_dir()
-    base_vba = ((folder / "xlwings_custom_addin.bas").read_text(encoding="utf-8", errors="replace") if base == "custom"
-                else "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (folder / "addin").glob("*.bas")))
-    assert addin.ribbon_callbacks(xml) <= procedures | addin.vba_procedures(base_vba)
-    assert set(addin.BAS_NEEDS) <= addin.vba_procedures(base_vba)   # what the module calls is there
-    missing = addin.missing_callbacks(path)   # the compiled VBA itself, when oletools is installed
-    if missing is not None:
-        assert missing and missing <= procedures
-        assert addin.missing_callbacks(path, bas) == set()
-        assert set(addin.BAS_NEEDS) <= addin.vba_procedures(addin.vba_source(path))
-    locked = addin.vba_project_locked(path)
-    if locked is not None:   # the module can be imported into the custom base only
-        assert locked == (base == "xlwings")
 
 
 # --- the HTTP service (xltool.web.officejs) ------------------------------------------------------------

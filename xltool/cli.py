@@ -246,7 +246,7 @@ app.add_typer(addin_app, name="addin")
 @addin_app.command("build")
 def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlam 文件"),
                 base: str = typer.Option("custom", "--base", help="custom（默认，VBA 工程未加密）或 xlwings")):
-    """生成带「绩效工具」功能区的加载项，并在旁边写出 XltoolRibbon.bas。"""
+    """生成带「绩效工具」功能区的加载项（按钮的回调宏已写入加载项，无需另行导入）。"""
     from xltool.excel.addin import build_addin
 
     try:
@@ -254,6 +254,22 @@ def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出�
     except (ValueError, OSError) as exc:
         _fail(exc)
     console.print(f"已生成加载项：{path}（安装步骤见 docs/excel-addin.md）")
+
+
+@addin_app.command("bundle")
+def addin_bundle(outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（拷贝到 U 盘带到内网电脑）"),
+                 python: Optional[List[str]] = typer.Option(None, "--python",
+                                                            help="目标电脑的 Python 版本，可多次给出（默认 3.10–3.13）"),
+                 wheel: Optional[Path] = typer.Option(None, "--wheel", help="xltool 的 .whl（默认由源码目录生成）")):
+    """生成离线安装包：Windows 64 位的全部 wheel、加载项和安装脚本（目标电脑无需联网和管理员权限）。"""
+    from xltool.excel.bundle import PYTHONS, build_bundle
+
+    try:
+        bundle = build_bundle(outdir, tuple(python or PYTHONS), wheel=wheel)
+    except (workbooks.XltoolError, ValueError, OSError) as exc:
+        _fail(exc)
+    console.print(f"已生成离线安装包：{bundle.folder}（{len(bundle.wheels)} 个 wheel，Python {'、'.join(bundle.pythons)}；"
+                  f"在目标电脑上双击“安装.cmd”，步骤见 docs/excel-addin.md）")
 
 
 @app.command()

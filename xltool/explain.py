@@ -1,6 +1,7 @@
 """预算说明 (F6): render the narrative of a region's (and its 本级's) 附表 as Markdown and HTML.
 
-``explain(region_path, benji_path=None, out_path=None)`` reads the 附表 workbooks,
+``explain(region_path, benji_path=None, out_path=None)`` reads the 附表 workbooks
+(``explain_book(grid, name, out_path)``: a workbook already read, e.g. the one open in Excel),
 prepares the figures (``core.explain_data``) and renders ``explain_templates/explain.md.j2``
 (and ``explain.html.j2``, same sentences; package data, or an edited copy in a folder
 of one's own) with jinja2, StrictUndefined.
@@ -91,8 +92,31 @@ def explain(region_path: str | Path, benji_path: str | Path | None = None, out_p
     benji = read_budget(benji_path).instance if benji_path is not None else None
     if benji is not None and region.level == "本级" and benji.level != "本级":
         raise XltoolError(f"{region_path} 是本级附表、{benji_path} 是全地区附表：请先给全地区，再给本级")
+    return explain_budget(region, benji, out_path, html=html, template_dir=template_dir, name=str(region_path))
+
+
+def explain_book(grid, name: str, out_path: str | Path | None = None, *, html: bool = True,
+                 template_dir: str | Path | None = None) -> ExplainResult:
+    """The 预算说明 of one workbook already read (any adapter's ``BookGrid``, e.g. the book open in Excel).
+
+    Its 全地区 附表 (or, alone, its 本级 附表) is explained; a 本级 附表 in the same workbook is the 本级 part.
+    """
+    from xltool.core import model
+    from xltool.workbooks import read_forms
+
+    forms = [f.instance for f in read_forms(grid, name) if f.form == model.BUDGET_TABLES]
+    if not forms:
+        raise XltoolError(f"{name}：不是社会保险基金预算附表工作簿（未找到平衡表、收入/支出/结余表），无法生成预算说明")
+    region = next((f for f in forms if f.level != "本级"), forms[0])
+    benji = next((f for f in forms if f is not region and f.level == "本级"), None)
+    return explain_budget(region, benji, out_path, html=html, template_dir=template_dir, name=name)
+
+
+def explain_budget(region, benji=None, out_path: str | Path | None = None, *, html: bool = True,
+                   template_dir: str | Path | None = None, name: str = "") -> ExplainResult:
+    """The 预算说明 of 附表 instances (``model.BudgetWorkbook``): what ``explain`` and ``explain_book`` share."""
     if region.year is None:
-        raise XltoolError(f"{region_path}：无法确定预算年度（标题或表头中应有“2023年预算数”之类）")
+        raise XltoolError(f"{name}：无法确定预算年度（标题或表头中应有“2023年预算数”之类）")
     data = explain_data(region, benji)
     markdown, page = render(data, Path(template_dir) if template_dir else TEMPLATE_DIR)
     result = ExplainResult(markdown, page, data, notes=list(data["notes"]))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from xltool import workbooks
 from xltool.core.findings import Finding
+from xltool.core.model import BUDGET_TABLES
 
 
 @dataclass
@@ -59,12 +60,16 @@ def run_seeds(seeds: Path, outdir: Path) -> RunSummary:
     from xltool import process
 
     summary = RunSummary(outdir)
+    budgets_of: dict[Path, list] = {}   # each workbook → the 附表 imported from the same seed (XT140)
     for file in seed_files(seeds):
         written, notes = workbooks.import_seed(file, outdir / "workbooks")
         summary.imported += written
         summary.notes += notes
+        budgets = [read.instance for path in written for read in workbooks.read_workbook(path)
+                   if read.form == BUDGET_TABLES]
+        budgets_of.update((path, budgets) for path in written)
     for path in summary.imported:
-        result = process.recompute_file(path, outdir / "recomputed" / path.name)
+        result = process.recompute_file(path, outdir / "recomputed" / path.name, budgets_of[path])
         for evaluation in result.evaluations:
             summary.forms[evaluation.read.form] = summary.forms.get(evaluation.read.form, 0) + 1
         summary.findings += result.findings

@@ -51,14 +51,15 @@ def evaluate_file(path: str | Path) -> FileResult:
     return evaluate_grid(open_grid(path), Path(path))
 
 
-def evaluate_grid(grid, path: Path) -> FileResult:
-    """Evaluate a workbook already read into a BookGrid (by any adapter)."""
+def evaluate_grid(grid, path: Path, budgets=()) -> FileResult:
+    """Evaluate a workbook already read into a BookGrid (by any adapter); ``budgets``: the 附表
+    (BudgetWorkbooks) its 区域绩效目标表 are checked against (XT140)."""
     path = Path(path)
     forms = read_forms(grid, path)
     result = FileResult(path)
     for read in forms:
         stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
-        evaluation = evaluate(read, stated)
+        evaluation = evaluate(read, stated, budgets=budgets)
         result.evaluations.append(evaluation)
         result.findings += [resolve(f, read, path.name) for f in evaluation.findings]
     result.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.sheet, f.rule))
@@ -71,7 +72,7 @@ def output_path(target: str | Path) -> Path:
     return target.with_suffix(".xlsx") if target.suffix.lower() == ".xls" else target
 
 
-def recompute_file(path: str | Path, target: str | Path) -> FileResult:
+def recompute_file(path: str | Path, target: str | Path, budgets=()) -> FileResult:
     """Recompute one workbook and write the result (values, marks, findings sheet) to target.
 
     The package is patched in place (``write_back``: fast, keeps everything else).
@@ -84,7 +85,7 @@ def recompute_file(path: str | Path, target: str | Path) -> FileResult:
         xlsx.grid_to_xlsx(open_grid(path), target)
         path = target
     grid = open_grid(path)
-    result = evaluate_grid(grid, path)
+    result = evaluate_grid(grid, path, budgets)
     write_back(path, target, [(e.read.cells, e.computed, e.read.conversions) for e in result.evaluations],
                result.findings, grid)
     return result

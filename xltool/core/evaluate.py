@@ -35,10 +35,13 @@ def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dic
     return compute_target_form(read, config)
 
 
-def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = DEFAULT_CONFIG) -> Evaluation:
+def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = DEFAULT_CONFIG,
+             budgets=()) -> Evaluation:
+    """``budgets``: the 附表 (BudgetWorkbooks) known alongside this form, for the cross-form
+    rule XT140 (a 区域绩效目标表 against its unit's budget); none → XT140 stays silent."""
     computed, facts = compute(read, config)
     computed = {key: value for key, value in computed.items() if key in read.cells}
-    ctx = Context(read, stated, computed, {**facts, "config": config})
+    ctx = Context(read, stated, computed, {**facts, "config": config, "budgets": list(budgets)})
     findings = run_rules(ctx)
     for message, sheet, row, col in read.problems:
         from xltool.core.cellref import a1

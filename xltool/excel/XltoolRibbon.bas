@@ -3,7 +3,7 @@ Option Explicit
 ' xltool ribbon callbacks. Every button of the tab shares one onAction, XltoolButton:
 ' the button's tag (else its id) names the macro: check, recompute, clear_marks, explain, rollover, about.
 ' The settings boxes keep their value in the add-in's user config file, under the key in their tag.
-' Import once into the add-in's VBA project (File > Import File...), then save the add-in.
+' Written into the add-in's VBA project by xltool addin build.
 
 Sub XltoolButton(control As IRibbonControl)
     Dim key As String

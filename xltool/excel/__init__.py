@@ -9,7 +9,12 @@ fills, notes and the 校验结果 sheet.
 - ``check`` 校验: mark the cells with findings (fill + note), list them in 校验结果;
 - ``recompute`` 重算: as ``check``, and first write the recomputed values;
 - ``clear_marks`` 清除标记: undo the marks (original fills back, notes and 校验结果 gone);
-- ``explain`` 生成说明, ``rollover`` 结转下年, ``about`` 关于.
+- ``explain`` 生成说明: the 预算说明 of the book's 附表, as .md and .html next to it (``xltool explain``);
+- ``rollover`` 结转下年: next year's blank form(s) next to it (``xltool rollover``);
+- ``about`` 关于: versions, licence, where the log is.
+
+A button that fails shows a Chinese message box (``dispatch``), never a
+traceback; the traceback of an unexpected error goes to ``log_path()``.
 
 The ribbon has one callback for all its buttons; it runs
 ``import xltool.excel as x; x.dispatch('<id>')``. Importing this module is cheap:
@@ -17,7 +22,9 @@ xlwings, pandas and numpy are imported only when a button runs.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 TITLE = "绩效工具"
 
@@ -33,6 +40,7 @@ class MacroResult:
     marked: int = 0          # cells filled
     notes: int = 0           # notes added
     cleared: int = 0         # marks of an earlier run undone
+    paths: list = field(default_factory=list)   # files written (生成说明, 结转下年)
 
 
 def _book(book):
@@ -125,28 +133,106 @@ def clear_marks(book=None, *, alert: bool = True) -> MacroResult:
     return _alert(book, MacroResult(message, cleared=cleared), alert)
 
 
-def explain(book=None, *, alert: bool = True) -> MacroResult:
-    """生成说明：由 ``xltool.explain.explain_book(book)`` 提供（尚未提供时给出提示）。"""
-    book = _book(book)
+def _output_dir(book) -> Path:
+    """Where a button writes files: the open workbook's folder; for a book not saved on this PC (new,
+    on the web, or sent to a service), the user's Documents folder."""
     try:
-        from xltool import explain as explain_module
-    except ImportError:
-        explain_module = None
-    run = getattr(explain_module, "explain_book", None)
-    if run is None:
-        return _alert(book, MacroResult("“生成说明”功能尚未提供，请升级 xltool 后再试。", ok=False), alert)
-    message = run(book)
-    return _alert(book, MacroResult(str(message or "说明已生成。")), alert)
+        full = Path(str(book.fullname))
+    except Exception:
+        full = Path()
+    if full.is_absolute() and full.parent.is_dir():
+        return full.parent
+    documents = Path.home() / "Documents"
+    return documents if documents.is_dir() else Path.home()
+
+
+def _free_path(folder: Path, stem: str, suffixes: tuple[str, ...]) -> Path:
+    """folder/stem (without suffix) such that no file stem+suffix exists yet: nothing is overwritten."""
+    for n in range(1, 1000):
+        candidate = folder / (stem if n == 1 else f"{stem}({n})")
+        if not any(candidate.with_name(candidate.name + s).exists() for s in suffixes):
+            return candidate
+    raise FileExistsError(f"{folder / stem}：同名文件过多")
+
+
+def _stem(book) -> str:
+    return Path(str(book.name)).stem or "工作簿"
+
+
+def explain(book=None, *, alert: bool = True) -> MacroResult:
+    """生成说明：本工作簿预算附表的预算说明（与 ``xltool explain`` 相同），写成工作簿旁的 .md 和 .html。"""
+    from xltool.explain import explain_book
+    from xltool.excel.adapter import XlwingsBook
+    from xltool.workbooks import XltoolError
+
+    book = _book(book)
+    grid = XlwingsBook(book).read()
+    base = _free_path(_output_dir(book), f"{_stem(book)}_预算说明", (".md", ".html"))
+    try:
+        result = explain_book(grid, book.name, base.with_name(base.name + ".md"))
+    except XltoolError as exc:
+        return _alert(book, MacroResult(f"未生成预算说明：{exc}", ok=False), alert)
+    names = "、".join(p.name for p in result.paths)
+    message = f"预算说明已生成：{names}\n位置：{base.parent}"
+    if result.notes:
+        message += "\n" + "\n".join(result.notes)
+    return _alert(book, MacroResult(message, paths=list(result.paths)), alert)
 
 
 def rollover(book=None, *, alert: bool = True) -> MacroResult:
-    """结转下年：尚未提供。"""
+    """结转下年：以本工作簿的表单生成下一年度的空白表（与 ``xltool rollover`` 相同），写在工作簿旁。"""
+    from xltool.core import layout, model
+    from xltool.core import rollover as core_rollover
+    from xltool.excel.adapter import XlwingsBook
+    from xltool.io import xlsx
+    from xltool.workbooks import XltoolError, read_forms
+
     book = _book(book)
-    return _alert(book, MacroResult("“结转下年”功能尚未提供，敬请期待。", ok=False), alert)
+    try:
+        reads = read_forms(XlwingsBook(book).read(), book.name)
+    except XltoolError as exc:
+        return _alert(book, MacroResult(f"未结转：{exc}", ok=False), alert)
+    forms = [r for r in reads if r.form != model.SELF_EVALUATION]
+    if not forms:
+        return _alert(book, MacroResult("自评表是对本年的年终评价，不结转下年；请在项目或基金支出绩效目标表上结转。",
+                                        ok=False), alert)
+    if any(r.instance.year is None for r in forms):
+        return _alert(book, MacroResult(f"未结转：{book.name}：无法确定本表的年度（标题或表头中应有年份）。",
+                                        ok=False), alert)
+    folder, paths = _output_dir(book), []
+    for n, read in enumerate(forms):
+        year = read.instance.year
+        new = core_rollover.roll(read.instance, year + 1)
+        stem = f"{_stem(book)}_{year + 1}年" + (f"_{n + 1}" if len(forms) > 1 else "")
+        path = _free_path(folder, stem, (".xlsx",))
+        path = path.with_name(path.name + ".xlsx")
+        xlsx.write_plan(layout.plan_workbook(new), path)
+        paths.append(path)
+    message = f"已生成下一年度（{forms[0].instance.year + 1} 年）的空白表：{'、'.join(p.name for p in paths)}\n位置：{folder}"
+    return _alert(book, MacroResult(message, paths=paths), alert)
+
+
+def log_path() -> Path:
+    """Where the buttons log what failed: ``XLTOOL_LOG``, else %LOCALAPPDATA%\\xltool\\xltool.log (Windows) or
+    ~/.cache/xltool/xltool.log."""
+    if os.environ.get("XLTOOL_LOG"):
+        return Path(os.environ["XLTOOL_LOG"])
+    base = os.environ.get("LOCALAPPDATA") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "xltool" / "xltool.log"
+
+
+def _licence() -> str:
+    try:
+        from importlib.metadata import metadata
+
+        meta = metadata("xltool")
+        return meta.get("License-Expression") or meta.get("License") or "见随附的许可文件"
+    except Exception:
+        return "见随附的许可文件"
 
 
 def about(book=None, *, alert: bool = True) -> MacroResult:
-    """关于：版本信息。"""
+    """关于：版本、许可与日志位置。"""
     import platform
 
     import xltool
@@ -163,7 +249,9 @@ def about(book=None, *, alert: bool = True) -> MacroResult:
     except Exception:
         engine = "未知"
     message = (f"xltool {xltool.__version__}：社会保险基金预算绩效表单工具\n"
-               f"xlwings {xlwings_version}（{engine}），Python {platform.python_version()}\n"
+               f"许可：xltool {_licence()}；xlwings {xlwings_version}（{engine}，BSD 许可），"
+               f"Python {platform.python_version()}\n"
+               f"日志：{log_path()}\n"
                "按钮：校验、重算、清除标记、生成说明、结转下年。")
     return _alert(book, MacroResult(message), alert)
 
@@ -188,10 +276,56 @@ def button_key(button_id: str) -> str:
 
 
 def dispatch(button_id: str, book=None, *, alert: bool = True) -> MacroResult:
-    """The one entry point of the ribbon callback: run the macro of a button id."""
-    entry = BUTTONS.get(button_key(button_id))
-    if entry is None:
+    """The one entry point of the ribbon callback: run the macro of a button id.
+
+    Whatever goes wrong ends as a Chinese message box (the XltoolError's message, or a short one for an
+    unexpected error whose traceback goes to ``log_path()``), never a Python traceback.
+    """
+    try:
+        entry = BUTTONS.get(button_key(button_id))
+        if entry is None:
+            book = _book(book)
+            known = "、".join(BUTTONS)
+            return _alert(book, MacroResult(f"未知的按钮“{button_id}”（可用：{known}）", ok=False), alert)
+        return entry[1](book, alert=alert)
+    except Exception as exc:   # noqa: BLE001 — the clerk gets a message box, the log gets the traceback
+        return _failed(button_id, book, exc, alert)
+
+
+def _failed(button_id: str, book, exc: Exception, alert: bool) -> MacroResult:
+    from xltool.workbooks import XltoolError
+
+    label = BUTTONS.get(button_key(button_id), (str(button_id),))[0]
+    log = _log_exception(button_id, exc)
+    if isinstance(exc, XltoolError):
+        message = f"{label}未完成：{exc}"
+    elif isinstance(exc, OSError):
+        message = f"{label}未完成：无法读写文件（{getattr(exc, 'filename', None) or exc.strerror or exc}）。"
+    else:
+        message = f"{label}未完成：发生意外错误（{type(exc).__name__}）。"
+    if log is not None:
+        message += f"\n详细信息已记录在：{log}"
+    result = MacroResult(message, ok=False)
+    try:
         book = _book(book)
-        known = "、".join(BUTTONS)
-        return _alert(book, MacroResult(f"未知的按钮“{button_id}”（可用：{known}）", ok=False), alert)
-    return entry[1](book, alert=alert)
+    except Exception:
+        return result
+    return _alert(book, result, alert)
+
+
+def _log_exception(button_id: str, exc: Exception) -> Path | None:
+    """Append the traceback to the log (kept under 1 MB: the older half is dropped); None if it cannot."""
+    import datetime
+    import traceback
+
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > 1_000_000:
+            path.write_bytes(path.read_bytes()[-500_000:])
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.datetime.now().isoformat(timespec='seconds')} 按钮 {button_id}\n")
+            fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return path
+    except OSError:
+        return None

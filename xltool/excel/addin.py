@@ -1,26 +1,27 @@
-"""Build the desktop Excel add-in: an add-in xlwings ships, with a 「绩效工具」 ribbon tab.
+"""Build the desktop Excel add-in: an add-in xlwings ships, with a 「绩效工具」 ribbon tab and its callbacks.
 
 ``build_addin(out)`` copies an add-in from the installed xlwings package (so its
-VBA — ``RunPython`` — matches the Python side's version) and replaces only its
-ribbon XML: one tab 「绩效工具」 with the buttons of ``xltool.excel.BUTTONS`` and
-the interpreter settings. Every button has the same ``onAction`` callback,
-``XltoolRibbon.XltoolButton``, and carries its ASCII id as ``tag``; the callback
-runs ``RunPython "import xltool.excel as x; x.dispatch('<tag>')"``.
-
-That callback is in no VBA xlwings ships; it is the VBA module
-``XltoolRibbon.bas`` (``xltool/excel/XltoolRibbon.bas``, also written next to
-the built add-in), to import once into the add-in (docs/excel-addin.md).
+VBA — ``RunPython`` — matches the Python side's version), replaces its ribbon
+XML (one tab 「绩效工具」 with the buttons of ``xltool.excel.BUTTONS`` and the
+interpreter settings) and puts the ribbon's callbacks into its VBA project:
+the module ``XltoolRibbon`` (``bas_text()``, shipped as
+``xltool/excel/XltoolRibbon.bas``) is written into ``xl/vbaProject.bin``
+(``xltool.excel.vbaproject``), so every button works the first time the add-in
+is opened; nobody imports anything in the VBA editor. Every button has the
+same ``onAction`` callback, ``XltoolRibbon.XltoolButton``, and carries its
+ASCII id as ``tag``; the callback runs
+``RunPython "import xltool.excel as x; x.dispatch('<tag>')"``.
 
 Two bases (``base=``):
 
 - ``"custom"`` (default): ``quickstart_addin_ribbon.xlam``, xlwings' template for
-  custom ribbon add-ins (``xlwings quickstart --addin --ribbon``). Its VBA project
-  is open and carries its own ``RunPython`` (module ``xlwings``), so the module
-  can be imported. The settings on the tab use the module's own callbacks.
-- ``"xlwings"``: ``addin/xlwings.xlam``, the xlwings add-in itself. Its VBA
-  project is locked with a password (``vba_project_locked``): the module cannot
-  be imported into it, so its buttons cannot work unless the project is unlocked.
-  The settings use xlwings' own ``RibbonXlwings`` callbacks.
+  custom ribbon add-ins (``xlwings quickstart --addin --ribbon``). It carries
+  its own ``RunPython`` (module ``xlwings``); its ``PROJECT_NAME`` is set to
+  ``xltool``, so the settings live in ``%USERPROFILE%\\.xltool\\xltool.conf``.
+  The settings on the tab use XltoolRibbon's callbacks.
+- ``"xlwings"``: ``addin/xlwings.xlam``, the xlwings add-in itself (its VBA
+  project is password-protected: ``vba_project_locked``; the module is added
+  all the same). The settings use xlwings' own ``RibbonXlwings`` callbacks.
 
 The package is edited as a zip: openpyxl never loads or saves the add-in (it
 would drop the VBA project and the ribbon).
@@ -48,6 +49,7 @@ NS_2006 = "http://schemas.microsoft.com/office/2006/01/customui"
 NS_2009 = "http://schemas.microsoft.com/office/2009/07/customui"
 REL_UI_2006 = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 REL_UI_2007 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+VBA_PART = "xl/vbaProject.bin"
 BASES = {"custom": "quickstart_addin_ribbon.xlam", "xlwings": "addin/xlwings.xlam"}
 
 # (id, label, imageMso, screentip); the ids are xltool.excel.BUTTONS' keys (a test keeps them in step)
@@ -56,11 +58,11 @@ GROUPS = (
         ("check", "校验", "FormulaEvaluate", "检查本工作簿的表单：有问题的单元格标色并加批注，明细列在“校验结果”工作表。"),
         ("recompute", "重算", "CalculateNow", "重新计算计算单元格并写回，然后校验、标记。"),
         ("clear_marks", "清除标记", "ReviewDeleteComment", "恢复单元格原底色，删除 xltool 的批注和“校验结果”工作表。"),
-        ("explain", "生成说明", "ReviewNewComment", "为本工作簿的问题生成文字说明。"),
-        ("rollover", "结转下年", "FileSaveAs", "以本表为基础生成下一年度的表单（尚未提供）。"),
+        ("explain", "生成说明", "ReviewNewComment", "由本工作簿的预算附表生成预算说明（.md 与 .html，保存在工作簿旁）。"),
+        ("rollover", "结转下年", "FileSaveAs", "以本表为基础生成下一年度的空白表（保存在工作簿旁）。"),
     )),
     ("xltoolHelp", "帮助", (
-        ("about", "关于", "Help", "xltool 与 xlwings 的版本信息。"),
+        ("about", "关于", "Help", "xltool 的版本、许可与日志位置。"),
     )),
 )
 # Settings on the tab: (id, label, config key — the control's tag, tip). Keys as xlwings' config reads them.
@@ -143,7 +145,7 @@ def bas_text() -> str:
         "' xltool ribbon callbacks. Every button of the tab shares one onAction, XltoolButton:",
         "' the button's tag (else its id) names the macro: check, recompute, clear_marks, explain, rollover, about.",
         "' The settings boxes keep their value in the add-in's user config file, under the key in their tag.",
-        "' Import once into the add-in's VBA project (File > Import File...), then save the add-in.",
+        "' Written into the add-in's VBA project by xltool addin build.",
         "",
         f"Sub {VBA_SUB}(control As IRibbonControl)",
         "    Dim key As String",
@@ -201,6 +203,8 @@ def bas_text() -> str:
 
 # What XltoolRibbon.bas calls in the add-in's own VBA (the xlwings module of the custom base).
 BAS_NEEDS = ("RunPython", "GetConfigFilePath", "GetConfigFromFile", "SaveConfigToFile")
+PROJECT_NAME = "xltool"   # the custom base's xlwings module names its config file after this
+_PROJECT_NAME_LINE = re.compile(r'^(Public Const PROJECT_NAME As String = ")[^"]*(")', re.MULTILINE)
 
 
 def xlwings_dir() -> Path:
@@ -244,13 +248,27 @@ def _root_namespace(xml: bytes, default: str) -> str:
     return m.group(1).decode() if m else default
 
 
+def vba_modules(vba_project_bin: bytes) -> dict[str, str]:
+    """What ``build_addin`` writes into a base's VBA project: XltoolRibbon, and the xlwings module with its
+    PROJECT_NAME set to ``xltool`` (when the base has that module)."""
+    from xltool.excel import vbaproject
+
+    modules = {VBA_MODULE: bas_text()}
+    xlwings_source = vbaproject.module_sources(vbaproject.read_streams(vba_project_bin)).get("xlwings")
+    if xlwings_source and _PROJECT_NAME_LINE.search(xlwings_source):
+        modules["xlwings"] = _PROJECT_NAME_LINE.sub(rf"\g<1>{PROJECT_NAME}\g<2>", xlwings_source, count=1)
+    return modules
+
+
 def build_addin(out_path: str | os.PathLike, base: str = "custom", source: str | os.PathLike | None = None,
-                write_bas: bool = True) -> Path:
-    """Write the 「绩效工具」 add-in to out_path (``.xlam``); also XltoolRibbon.bas next to it. Returns out_path.
+                write_bas: bool = False) -> Path:
+    """Write the 「绩效工具」 add-in to out_path (``.xlam``), its callbacks in its VBA project. Returns out_path.
 
     base: ``"custom"`` or ``"xlwings"`` (see the module docstring); source: another .xlam to start from
-    (its settings then use XltoolRibbon's callbacks).
+    (its settings then use XltoolRibbon's callbacks). write_bas: also write XltoolRibbon.bas next to it.
     """
+    from xltool.excel import vbaproject
+
     out = Path(out_path)
     src = Path(source) if source else base_addin_path(base)
     settings = "xlwings" if base == "xlwings" and source is None else "xltool"
@@ -258,11 +276,15 @@ def build_addin(out_path: str | os.PathLike, base: str = "custom", source: str |
         parts = ribbon_parts(zf)
         if not parts:
             raise ValueError(f"{src}：找不到功能区 XML（customUI）")
+        if VBA_PART not in zf.namelist():
+            raise ValueError(f"{src}：加载项中没有 VBA 工程（{VBA_PART}）")
         entries = [(info, zf.read(info.filename)) for info in zf.infolist()]
     with atomic.replacing(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for info, data in entries:
             if info.filename in parts:   # keep the namespace the part had: Excel accepted it
                 data = ribbon_xml(_root_namespace(data, parts[info.filename]), settings).encode("utf-8")
+            elif info.filename == VBA_PART:
+                data = vbaproject.set_modules(data, vba_modules(data))
             zf.writestr(info, data, compress_type=info.compress_type)
     if write_bas:
         out.with_name(BAS_NAME).write_bytes(bas_text().encode("ascii"))

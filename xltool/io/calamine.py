@@ -1,7 +1,10 @@
 """The python-calamine adapter: a fast, values-only BookGrid (check-only runs, legacy .xls)."""
 from __future__ import annotations
 
+import io
 import os
+import re
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +20,12 @@ def read_grid_fast(path: str | os.PathLike) -> BookGrid:
     import python_calamine as pc
 
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        try:
+            wb = pc.CalamineWorkbook.from_path(str(path))
+        except Exception as exc:
+            if "macrosheet" not in str(exc).lower() and "dialogsheet" not in str(exc).lower():
+                raise
+            wb = pc.CalamineWorkbook.from_filelike(_without_macro_sheets(path))
     except Exception as exc:   # calamine's errors: a corrupt or unsupported file
         raise safety.UnsafeWorkbook(f"{path}：无法读取工作簿（{exc}）") from exc
     formats = {} if path.suffix.lower() == ".xls" else read_formats(path)
@@ -39,3 +47,29 @@ def read_grid_fast(path: str | os.PathLike) -> BookGrid:
         merges = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
         sheets.append(SheetGrid(name, cells, merges, name in hidden, formats.get(name, {})))
     return BookGrid(sheets, {}, path.name)
+
+
+def _without_macro_sheets(path: Path) -> io.BytesIO:
+    """The package with its XLM macro sheets and dialog sheets left out of the sheet list (calamine reads
+    worksheets only; the sheets themselves stay in the file, and write-back keeps them byte for byte)."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {info: zf.read(info) for info in zf.infolist()}
+    rels = next(data for info, data in parts.items() if info.filename == "xl/_rels/workbook.xml.rels").decode()
+    skip = set()
+    for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+        a = dict(re.findall(r'([\w:]+)="([^"]*)"', tag))
+        if re.search(r"macrosheet|dialogsheet", a.get("Type", ""), re.I):
+            skip.add(a.get("Id"))
+
+    def keep(m):
+        ids = {v for k, v in re.findall(r'([\w:]+)="([^"]*)"', m.group(0).decode()) if k.endswith(":id")}
+        return b"" if ids & skip else m.group(0)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts.items():
+            if info.filename == "xl/workbook.xml":
+                data = re.sub(rb"<sheet\b[^>]*?/>", keep, data)
+            zf.writestr(info, data)
+    out.seek(0)
+    return out

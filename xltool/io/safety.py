@@ -72,6 +72,10 @@ def check_parts(path: Path, zf: zipfile.ZipFile) -> None:
         if info.filename.startswith("xl/worksheets/sheet"):
             _check_dimension(path, zf, info)
     names = {i.filename for i in infos}
+    if "xl/workbook.bin" in names:
+        raise UnsafeWorkbook(f"{path}：这是 Excel 二进制工作簿（.xlsb），xltool 不能读写这种格式，"
+                             "请在 Excel 中另存为 .xlsx 后再处理")
+    refuse_doctype(path, zf)
     if "xl/workbook.xml" not in names:
         raise UnsafeWorkbook(f"{path}：不是 Excel 工作簿（缺少 xl/workbook.xml）")
 
@@ -103,3 +107,15 @@ def lossy_parts(path: str | Path) -> list[str]:
         if any(n.startswith(prefix) for n in names) and label not in found:
             found.append(label)
     return found
+
+
+def refuse_doctype(path: Path, zf: zipfile.ZipFile) -> None:
+    """Refuse a package with a DOCTYPE in any XML part: Excel rejects every DTD (and a DTD is where entity
+    tricks live). A DOCTYPE precedes the root element, so the first bytes of each part tell."""
+    for info in zf.infolist():
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            with zf.open(info) as fh:
+                head = fh.read(4096)
+            if b"<!DOCTYPE" in head or "<!DOCTYPE".encode("utf-16-le") in head:
+                raise UnsafeWorkbook(f"{path}：无法打开工作簿：部件 {info.filename} 含有 DOCTYPE（文档类型定义）声明，"
+                                     "Excel 不接受这样的文件，已拒绝处理")

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -268,7 +269,7 @@ def clear_marks(wb) -> int:
                 from openpyxl.comments import Comment
 
                 cell = wb[sheet][coord]
-                cell.fill = PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
+                cell.fill = _recorded_fill(row)
                 original = row[3] if len(row) > 3 and row[3] != NOTE_FLAG else None   # flag: no clerk note
                 cell.comment = Comment(original, row[4] or "") if original else None
                 cleared += 1
@@ -286,6 +287,25 @@ def clear_marks(wb) -> int:
     if FINDINGS_SHEET in wb.sheetnames:
         del wb[FINDINGS_SHEET]
     return cleared
+
+
+def _fill_xml(fill) -> str | None:
+    """A cell's fill as its own ``<fill>`` XML (any kind: rgb, theme + tint, indexed, pattern), None for none."""
+    from openpyxl.xml.functions import tostring
+
+    if fill is None or (getattr(fill, "fill_type", None) is None and getattr(fill, "tagname", "") == "patternFill"):
+        return None
+    return tostring(fill.to_tree()).decode()
+
+
+def _recorded_fill(row):
+    """The fill a mark row recorded: its exact XML (6th column) when there, else the rgb (3rd)."""
+    from openpyxl.styles.fills import Fill
+    from openpyxl.xml.functions import fromstring
+
+    if len(row) > 5 and row[5]:
+        return Fill.from_tree(fromstring(row[5]))
+    return PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
 
 
 def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> dict:
@@ -330,8 +350,9 @@ def mark(wb, findings) -> None:
         cell = wb[sheet][coord]
         original = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else ""
         clerk = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+        exact = _fill_xml(cell.fill)
         meta.append(["mark", f"{sheet}!{coord}", original if isinstance(original, str) else "",
-                     clerk.text if clerk else None, clerk.author if clerk else None])
+                     clerk.text if clerk else None, clerk.author if clerk else None, exact])
         cell.fill = PatternFill("solid", fgColor=MARK_FILLS[worst(group)])
         text = note_text(group, clerk.text if clerk else None)   # the clerk's note stays on top
         comment = Comment(text, NOTE_AUTHOR)
@@ -361,6 +382,10 @@ def write_back(source, target, results) -> None:
     """
     forms, findings = results
     safety.precheck(source)
+    with zipfile.ZipFile(source) as zf:
+        if b"http://purl.oclc.org/ooxml/spreadsheetml/main" in zf.read("xl/workbook.xml")[:2000]:
+            raise safety.UnsafeWorkbook(f"{source}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
+                                        "已拒绝写回（可使用 check 只校验，或在 Excel 中另存为普通 .xlsx 后再重算）")
     lost = safety.lossy_parts(source)
     if lost:
         raise safety.UnsafeWorkbook(f"{source}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"

@@ -15,8 +15,11 @@ Bad:  收入预算金额 11.82 亿元 while 表五 城乡居民基本养老保�
 Good: seed 004: 11.28 / 7.11, 3.59亿元±5%, 7.06亿元±5%, ≥30% (31.84%), ≥99% (99.29%),
       ≥65个月 (72.69); 其他支出 0.71% against ≤0.6% is the warning.
 
-Runs where the budget is known: ``core.consistency.check_targets_against_budget``,
-or during evaluation when ``ctx.facts["budgets"]`` lists BudgetWorkbooks.
+Runs where the budget is known: ``xltool run`` passes each seed's 附表 to the evaluation of the
+target tables imported from the same seed (``evaluate(..., budgets=...)`` → ``ctx.facts["budgets"]``;
+the table is checked against the 附表 of its own region, else the first); ``derive-targets`` and
+``core.consistency.check_targets_against_budget`` call ``check_target`` directly. ``check`` /
+``recompute`` / ``convert`` of a target table on its own know no budget: XT140 stays silent there.
 """
 from __future__ import annotations
 

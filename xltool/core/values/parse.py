@@ -10,7 +10,8 @@ When the whole text is not one of the structured forms, the parser looks for the
 inside the sentence (``in_prose=True``): ``上访率控制在 0.1% 以内，维护社会稳定`` → ≤0.1%,
 ``2020年末实际参保缴费人数32.68万人`` → 32.68万人. Numbers that are labels, not values,
 are ignored: years (``2020年``), dates and deadlines (``7月``, ``每月25日前``), document
-numbers (``[2022]38号``), list markers (``目标1``, ``1、``), levels (``4级``). A number with
+numbers (``[2022]38号``), list markers (``目标1``, ``1、``), levels (``4级``), counts that
+name the organisations a sentence is about (``8家中央驻疆单位``). A number with
 no unit that ends a phrase is taken as a unitless amount (``人月数1402``).
 
 Which texts are unparseable
@@ -229,6 +230,7 @@ _LABEL_RES = [
     re.compile(r"(?:目标|第|附件|附表|表|序号|No\.?)\d+", re.IGNORECASE),
     re.compile(r"(?:^|(?<=[\s,;。:、■]))\d{1,2}(?:[、:)]|\.(?!\d))"),
     re.compile(r"\d+级"),
+    re.compile(r"\d+家(?=[\u4e00-\u9fff])"),   # 8家中央驻疆单位: which units, not a reported figure
     re.compile(r"(?<=[A-Za-z])\d+|\d+(?=[A-Za-z])"),
 ]
 _MASK = "■"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import time
 import zipfile
 from dataclasses import dataclass
 from html import unescape
@@ -29,6 +28,10 @@ CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.workshee
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+# Strict OOXML (ISO/IEC 29500 strict) names the same things under other URIs
+STRICT = {"http://schemas.openxmlformats.org/spreadsheetml/2006/main": "http://purl.oclc.org/ooxml/spreadsheetml/main",
+          NS_REL: "http://purl.oclc.org/ooxml/officeDocument/relationships"}
 
 KEEP = object()   # "leave as it is", for a cell's value or a format's fill
 ATTR = re.compile(r'([\w:.-]+)\s*=\s*"([^"]*)"')
@@ -72,6 +75,7 @@ class Package:
         book = self.text("xl/workbook.xml")
         if not re.search(r"<workbook\b", book):
             raise Unsupported("workbook.xml uses a namespace prefix")
+        self.strict = STRICT[NS_MAIN] in book[:book.find(">", book.find("<workbook")) + 1]
         self.sheets = self._sheet_entries(book)
 
     # --- parts ---------------------------------------------------------------------
@@ -82,6 +86,10 @@ class Package:
         return name in self.parts
 
     def put(self, name: str, text: str) -> None:
+        """Set a part's text; in a strict package, what xltool wrote goes into strict namespaces."""
+        if self.strict:
+            for transitional, strict in STRICT.items():
+                text = text.replace(transitional, strict)
         self.parts[name] = text.encode("utf-8")
 
     def delete(self, name: str) -> None:
@@ -89,9 +97,11 @@ class Package:
         self.infos.pop(name, None)
 
     def free_name(self, pattern: str) -> str:
-        """The first unused part name for a pattern such as ``xl/worksheets/sheet{}.xml``."""
+        """The first unused part name for a pattern such as ``xl/worksheets/sheet{}.xml``
+        (part names are case-insensitive: ``Sheet1.xml`` takes ``sheet1.xml``, and its relationships too)."""
+        used = {name.lower() for name in self.parts}
         n = 1
-        while pattern.format(n) in self.parts:
+        while pattern.format(n).lower() in used or self.rels_name(pattern.format(n)).lower() in used:
             n += 1
         return pattern.format(n)
 
@@ -109,6 +119,8 @@ class Package:
         out = []
         for tag in _REL.findall(self.text(name)):
             rel = attrs(tag)
+            if rel.get("Type", "").startswith(STRICT[NS_REL]):   # read as transitional, written back as strict
+                rel["Type"] = NS_REL + rel["Type"][len(STRICT[NS_REL]):]
             if rel.get("TargetMode") != "External":
                 target = rel.get("Target", "")
                 rel["Part"] = target.lstrip("/") if target.startswith("/") else \
@@ -233,10 +245,14 @@ class Package:
 
     # --- output ----------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
+        """Write the package: parts in their order, each new part stamped like the workbook part, so that
+        the same input gives the same bytes (no clock in the output)."""
+        book = self.infos.get("xl/workbook.xml")
+        stamp = book.date_time if book else (1980, 1, 1, 0, 0, 0)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in self.parts.items():   # fresh entries: no extra fields carried over
                 old = self.infos.get(name)
-                info = zipfile.ZipInfo(name, old.date_time if old else time.localtime()[:6])
+                info = zipfile.ZipInfo(name, old.date_time if old else stamp)
                 zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
 
 

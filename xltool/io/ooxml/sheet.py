@@ -91,7 +91,7 @@ def _value_body(value, formula: bool) -> tuple[str, str]:
     text = xml_text(value)
     if formula:
         return f"<v>{text}</v>", "str"
-    raw = str(value)
+    raw = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", str(value))   # as xml_text keeps it: '\x1b\r0' is '\r0'
     space = ' xml:space="preserve"' if raw != raw.strip() or "\n" in raw else ""
     return f"<is><t{space}>{text}</t></is>", "inlineStr"
 

@@ -23,6 +23,18 @@ def _block(text: str, name: str, item: str) -> tuple[re.Match, list[str]]:
     return m, items
 
 
+def rgb_of(fill: str | None) -> str:
+    """The solid rgb of a recorded fill (rgb or ``<fill>`` XML), "" when it is not a solid rgb fill."""
+    if not fill:
+        return ""
+    if not fill.startswith("<"):
+        return fill
+    if 'patternType="solid"' not in fill:
+        return ""
+    m = re.search(r'<fgColor\b[^>]*\brgb="([0-9A-Fa-f]{6,8})"', fill)
+    return m.group(1) if m else ""
+
+
 class Styles:
     PART = "xl/styles.xml"
 
@@ -54,13 +66,21 @@ class Styles:
         m = re.search(r'<fgColor\b[^>]*\brgb="([0-9A-Fa-f]{6,8})"', fill)
         return m.group(1) if m else ""
 
+    def fill_xml(self, index: int) -> str:
+        """The fill of a format exactly as stored (``<fill>…</fill>``), "" for none (fill 0)."""
+        fill_id = self._field(index, "fillId")
+        return self.fills[fill_id] if 0 < fill_id < len(self.fills) else ""
+
     def is_percent(self, index: int) -> bool:
         fmt = self._field(index, "numFmtId")
         return fmt in _PERCENT_BUILTIN or "%" in self.formats.get(fmt, "")
 
     def add_fill(self, rgb: str | None) -> int:
+        """A fill given as an rgb (solid) or as its own ``<fill>`` XML (kept verbatim); None: no fill."""
         if not rgb:
             return 0
+        if rgb.startswith("<"):
+            return self._append(self.fills, rgb)
         rgb = rgb.upper() if len(rgb) == 8 else "FF" + rgb.upper()
         xml = f'<fill><patternFill patternType="solid"><fgColor rgb="{rgb}"/><bgColor indexed="64"/></patternFill></fill>'
         return self._append(self.fills, xml)

@@ -18,7 +18,7 @@ from xltool.core.cellref import col_letter, parse_a1
 from xltool.io.ooxml.comments import SheetNotes
 from xltool.io.ooxml.package import KEEP, Package, Unsupported
 from xltool.io.ooxml.sheet import SheetPart, generated_sheet
-from xltool.io.ooxml.styles import PERCENT, Styles
+from xltool.io.ooxml.styles import PERCENT, Styles, rgb_of
 
 HEADER_FONT = '<font><b/><sz val="10"/><name val="宋体"/></font>'
 
@@ -31,7 +31,7 @@ class Patch:
         self.styles = Styles(self.package.text(Styles.PART))
         self._sheets: dict[str, SheetPart] = {}
         self._notes: dict[str, SheetNotes] = {}
-        self.fills: dict[tuple[str, int, int], str | None] = {}     # cell → fill to give it (rgb or None)
+        self.fills: dict[tuple[str, int, int], str | None] = {}     # cell → fill to give it (rgb, <fill> or None)
         self.percent: set[tuple[str, int, int]] = set()
         self.sizes: dict[str, dict[str, tuple[int, int]]] = {}
 
@@ -45,7 +45,7 @@ class Patch:
 
     def notes(self, name: str) -> SheetNotes:
         if name not in self._notes:
-            self._notes[name] = SheetNotes(self.package, self.package.sheet(name).part)
+            self._notes[name] = SheetNotes(self.package, self.package.sheet(name).part, self.sheet(name))
         return self._notes[name]
 
     # --- the three steps of a write-back --------------------------------------------------
@@ -58,10 +58,11 @@ class Patch:
                 if self.package.sheet(sheet) is None:
                     continue
                 r, c = parse_a1(coord)
-                self.fills[(sheet, r, c)] = (row[2] if len(row) > 2 else None) or None
+                exact = row[5] if len(row) > 5 and row[5] else None     # the fill's own XML, whatever its kind
+                self.fills[(sheet, r, c)] = exact or (row[2] if len(row) > 2 else None) or None
                 clerk = row[3] if len(row) > 3 else None
                 if clerk and clerk != marks.NOTE_FLAG:     # the open-book path's flag, not a clerk's text
-                    self.notes(sheet).put(coord, str(clerk), str(row[4] or "") if len(row) > 4 else "")
+                    self.notes(sheet).restore(coord, str(clerk), str(row[4] or "") if len(row) > 4 else "")
                 else:
                     self._drop_our_note(sheet, coord)
             elif row and row[0] not in (None, "", "key"):
@@ -114,15 +115,19 @@ class Patch:
         for (sheet, coord), group in marks.by_cell(findings, {s.name for s in self.package.sheets}).items():
             r, c = parse_a1(coord)
             key = (sheet, r, c)
-            original = self.fills[key] if key in self.fills else self.styles.fill_rgb(self.sheet(sheet).style(r, c))
+            original = self.fills[key] if key in self.fills else self.styles.fill_xml(self.sheet(sheet).style(r, c))
             notes = self.notes(sheet)
             clerk = notes.get(coord)
             clerk = clerk if clerk and clerk[1] != marks.NOTE_AUTHOR else None
-            rows.append(["mark", f"{sheet}!{coord}", original or "", clerk[0] if clerk else None,
-                         clerk[1] if clerk else None])
+            rows.append(["mark", f"{sheet}!{coord}", rgb_of(original), clerk[0] if clerk else None,
+                         clerk[1] if clerk else None, original or None])
             self.fills[key] = marks.MARK_FILLS[marks.worst(group)]
             text = marks.note_text(group, clerk[0] if clerk else None)
-            if notes.put(coord, text, marks.NOTE_AUTHOR):
+            if clerk and text.startswith(clerk[0]):    # xltool's text joins the clerk's note as one more run
+                done = notes.annotate(coord, text[len(clerk[0]):], marks.NOTE_AUTHOR)
+            else:
+                done = notes.put(coord, text, marks.NOTE_AUTHOR)
+            if done:
                 self.sizes.setdefault(sheet, {})[coord] = marks.note_size(text)
         return rows
 
@@ -147,7 +152,7 @@ class Patch:
 
     # --- output --------------------------------------------------------------------------
     def _apply_styles(self) -> None:
-        for key in set(self.fills) | self.percent:
+        for key in sorted(set(self.fills) | self.percent):   # a fixed order: the same input, the same bytes
             sheet_name, r, c = key
             sheet = self.sheet(sheet_name)
             style = self.styles.derive(sheet.style(r, c), fill=self.fills.get(key, KEEP),
@@ -177,7 +182,7 @@ def meta_rows(grid) -> list[list]:
     sheet = grid.sheet(layout.META_SHEET)
     if sheet is None:
         return []
-    return [[sheet.get(r, c) for c in range(1, 6)] for r in range(1, sheet.max_row + 1)]
+    return [[sheet.get(r, c) for c in range(1, 7)] for r in range(1, sheet.max_row + 1)]
 
 
 def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
