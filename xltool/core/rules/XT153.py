@@ -6,9 +6,9 @@ the ceiling does not constrain anything the budget does not already constrain (w
 count is a 数量指标 in 次 (else the label: 每季度 → 4) or in 人 (× 12 for a per-person-month cost).
 Half a unit of the ceiling's last written digit is allowed for rounding (see ``calc.ceiling``).
 
-Bad:  年度预算总额 1,084.25 万元, ``资金发放次数 =4次``, ``每次发放 ≤280万元`` (1,120 万元).
+Bad:  年度预算总额 1084.25 万元, ``资金发放次数 =4次``, ``每次发放 ≤280万元`` (allows 280 × 4 万元).
 Good: 年度预算总额 5 万元, ``发放补助次数 =12次``, ``每次发放（补助） <=0.42万元/次`` (5 / 12 = 0.4167,
-      written to 2 decimals); 1,084.25 万元 with ``≤271.06万元`` per disbursement.
+      written to 2 decimals); 1084.25 万元 with ``≤271.06万元`` per disbursement.
 """
 from xltool.core import model
 from xltool.core.calc.ceiling import _fmt, cost_ceilings
