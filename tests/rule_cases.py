@@ -117,6 +117,8 @@ def build(case: dict):
             cells.pop((r, c), None)
         else:   # numbers arrive as the adapters give them (Decimal), text as typed
             cells[(r, c)] = Decimal(repr(value)) if isinstance(value, float) else value
+        if grid.sheet(sheet).formulas is not None:   # typing into a formula cell replaces the formula
+            grid.sheet(sheet).formulas.discard((r, c))
     return path, grid
 
 

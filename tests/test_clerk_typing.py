@@ -309,6 +309,7 @@ def test_calamine_reads_the_formats(tmp_path):
     typed = tmp_path / "typed.xlsx"
     _retype_percent_actuals(SE_PENSION, typed)
     fast, slow = read_grid_fast(typed), xlsx.read_grid(typed)
-    assert fast.sheets[0].formats and fast.sheets[0].formats == {
-        k: v for k, v in slow.sheets[0].formats.items() if k in fast.sheets[0].cells}
+    both = set(fast.sheets[0].cells) & set(slow.sheets[0].cells)
+    pick = lambda grid: {k: v for k, v in grid.sheets[0].formats.items() if k in both}   # noqa: E731
+    assert pick(fast) and pick(fast) == pick(slow)
     shutil.rmtree(tmp_path / "lo", ignore_errors=True)

@@ -82,6 +82,8 @@ def agreement(ours: Path, theirs: Path) -> tuple[int, list[str]]:
             compared += 1
             if value is None:
                 ok = lo in (None, "")
+            elif isinstance(value, bool) or isinstance(lo, bool):
+                ok = lo == value
             elif isinstance(lo, (int, float)) and not isinstance(value, str):
                 got = Decimal(repr(lo * 100 if marks.is_percent_key(key) else lo))
                 ok = got.quantize(Decimal(1).scaleb(-2)) == Decimal(value).quantize(Decimal(1).scaleb(-2))
@@ -101,6 +103,11 @@ def recalculated(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fresh")
     (tmp / "templates").mkdir()
     templates = [fill_template(form, tmp / "templates" / f"{form}.xlsx") for form in model.FORM_IDS]
+    # The self-evaluation's formulas read the parsed 指标值 from helper cells that xltool fills when
+    # it makes or recomputes a workbook (a 指标值 typed into a blank template is parsed on the first
+    # recompute): the filled template is recomputed once before LibreOffice recalculates it.
+    (se,) = [p for p in templates if p.stem == model.SELF_EVALUATION]
+    process.recompute_file(se, se)
     imported = []
     for seed in sorted(SEEDS.glob("*.txt")):
         imported += workbooks.import_seed(seed, tmp / "imported")[0]

@@ -66,13 +66,13 @@ def original_note(what: str, text: str, existing: str | None = None) -> str:
     return f"{existing}\n{line}" if existing and line not in existing else (existing or line)
 
 
-def form_parts(form) -> tuple[dict, dict, dict, dict]:
-    """(cells, computed, inputs, formulas) of one form to write; older callers pass (cells, computed).
+def form_parts(form) -> tuple[dict, dict, dict, dict, dict]:
+    """(cells, computed, inputs, formulas, typed) of one form to write; older callers pass (cells, computed).
 
     inputs: (sheet, row, col) → (number, original text, percent?) for numbers typed as text;
-    formulas: field key → the formula a computed cell must carry (restored when it was typed over).
+    formulas: field key → the formula a computed cell must carry (restored where it is missing);
+    typed: field key → the clerk's value found over a formula (kept in the note).
     """
     cells, computed, *rest = form
-    inputs = rest[0] if rest else {}
-    formulas = rest[1] if len(rest) > 1 else {}
-    return cells, computed, inputs or {}, formulas or {}
+    rest = list(rest) + [{}] * (3 - len(rest))
+    return cells, computed, rest[0] or {}, rest[1] or {}, rest[2] or {}

@@ -21,6 +21,8 @@ class Evaluation:
     read: ReadForm
     computed: dict[str, object] = field(default_factory=dict)   # field key → value for a computed cell
     findings: list[Finding] = field(default_factory=list)
+    formulas: dict[str, str] = field(default_factory=dict)      # field key → the formula its cell must carry
+    typed_over: dict[str, object] = field(default_factory=dict)  # field key → the clerk's value over a formula
 
 
 def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dict, dict]:
@@ -36,13 +38,20 @@ def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dic
 
 
 def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = DEFAULT_CONFIG,
-             budgets=()) -> Evaluation:
+             budgets=(), formula_cells=None) -> Evaluation:
     """``budgets``: the 附表 (BudgetWorkbooks) known alongside this form, for the cross-form
-    rule XT140 (a 区域绩效目标表 against its unit's budget); none → XT140 stays silent."""
+    rule XT140 (a 区域绩效目标表 against its unit's budget); none → XT140 stays silent.
+    ``formula_cells``: sheet name → the cells holding a formula (None: not known), to find
+    computed cells a clerk typed over."""
+    from xltool.core.typed_over import expected_formulas, typed_over
+
     computed, facts = compute(read, config)
     computed = {key: value for key, value in computed.items() if key in read.cells}
     ctx = Context(read, stated, computed, {**facts, "config": config, "budgets": list(budgets)})
     findings = run_rules(ctx)
+    formulas = expected_formulas(read, facts)
+    over, typed = typed_over(read, stated, computed, formulas, formula_cells)
+    findings += over
     for message, sheet, row, col in read.problems:
         from xltool.core.cellref import a1
         from xltool.core.findings import ERROR
@@ -50,4 +59,4 @@ def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = 
     for rule, severity, message, sheet, row, col in read.notices:   # XT121 text numbers, XT122 fractions
         from xltool.core.cellref import a1
         findings.append(Finding(rule, severity, message, sheet=sheet, cell=a1(row, col)))
-    return Evaluation(read, computed, findings)
+    return Evaluation(read, computed, findings, formulas, typed)

@@ -21,6 +21,7 @@ class SheetGrid:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2)
     hidden: bool = False
     formats: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) → PERCENT / DATE
+    formulas: set[tuple[int, int]] | None = None   # cells holding a formula; None: not known (values only)
 
     @property
     def max_row(self) -> int:

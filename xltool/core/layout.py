@@ -17,12 +17,15 @@ from dataclasses import dataclass, field, fields
 
 from xltool.core import funds, model
 from xltool.core.cellref import col_letter
+from xltool.core.formulas import HELPER_LABELS
 
 FORMAT_VERSION = "1"
 META_SHEET = "_xltool"
 
 LEVEL1_CHOICES = ("决策指标", "过程指标", "产出指标", "成本指标", "效益指标", "满意度指标")
 SCORING_RULES = ("按照正常比例赋分", "直接赋分", "按评判等级赋分", "满意度赋分")
+# 定性 grades offered in the 实际完成值 drop-down (a number or any text may still be typed).
+GRADE_CHOICES = ("达成年度指标", "部分达成年度指标并具有一定效果", "未达成年度指标且效果较差")
 
 
 @dataclass
@@ -52,9 +55,10 @@ class SheetPlan:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)
     validations: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)   # (A1 range, choices)
+    hidden_cols: set[int] = field(default_factory=set)   # helper columns the formulas use
+    free_lists: set[str] = field(default_factory=set)    # validation ranges offering choices, any value allowed
     print_title_rows: str = ""
     landscape: bool = True
-    hidden_columns: set[int] = field(default_factory=set)   # helper columns formulas use
     heights: dict[int, float] = field(default_factory=dict)  # row → height (points) for long text
 
     def put(self, row, col, value=None, style="text", field="", formula="", number_format="", span=1, down=1):
@@ -83,6 +87,7 @@ class Column:
     width: float = 12
     computed: bool = False
     choices: tuple[str, ...] = ()
+    hidden: bool = False      # a helper column of the formulas (core.formulas)
 
 
 LEVEL_COLUMNS = (Column("level1", "一级指标", 10, choices=LEVEL1_CHOICES), Column("level2", "二级指标", 12),
@@ -95,12 +100,14 @@ INDICATOR_COLUMNS: dict[str, tuple[Column, ...]] = {
                             Column("judgement", "是否达标", 10, computed=True)),
     model.FUND_EXPENDITURE_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值（包含数字及文字描述）", 32), DIRECTION),
     model.SELF_EVALUATION: (*LEVEL_COLUMNS, Column("target", "年度指标值", 18), DIRECTION,
-                            Column("actual", "实际完成值", 26), Column("weight", "分值", 7),
+                            Column("actual", "实际完成值", 26, choices=GRADE_CHOICES), Column("weight", "分值", 7),
                             Column("scoring_rule", "赋分规则", 12, choices=SCORING_RULES),
                             Column("score", "得分", 7, computed=True),
                             Column("rate", "完成率", 9, computed=True),
                             Column("judgement", "是否达标", 10, computed=True),
-                            Column("deviation", "偏差原因分析及改进措施", 26)),
+                            Column("deviation", "偏差原因分析及改进措施", 26),
+                            *(Column(key, label, 4, computed=True, hidden=True)
+                              for key, label in HELPER_LABELS.items())),
     model.PROJECT_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值", 16), DIRECTION,
                            Column("basis", "指标值设置依据", 12), Column("last_year", "上年完成值", 11),
                            Column("weight", "指标分值权重", 8),
@@ -178,7 +185,7 @@ def plan_target_form(instance) -> SheetPlan:
     """Lay out an F1–F4 instance (indicators may be empty: a blank template)."""
     form = instance.form
     columns = INDICATOR_COLUMNS[form]
-    ncols = len(columns)
+    ncols = len([c for c in columns if not c.hidden])
     plan = SheetPlan(SHEET_NAMES[form], form)
     title, subtitle = TITLES[form]
     plan.put(1, 1, instance.title or title, "title", "title", span=ncols)
@@ -205,6 +212,8 @@ def plan_target_form(instance) -> SheetPlan:
     for c, column in enumerate(columns, start=1):
         plan.put(row, c, column.label, "header")
         plan.widths[c] = column.width
+        if column.hidden:
+            plan.hidden_cols.add(c)
     plan.print_title_rows = f"{header_row}:{header_row}"
     indicators = list(instance.indicators) or [model.Indicator()] * BLANK_INDICATOR_ROWS[form]
     for i, indicator in enumerate(indicators):
@@ -220,18 +229,24 @@ def plan_target_form(instance) -> SheetPlan:
     for c, column in enumerate(columns, start=1):
         if column.choices:
             plan.validations.append((f"{col_letter(c)}{first}:{col_letter(c)}{last}", column.choices))
+            if column.key == "actual":
+                plan.free_lists.add(plan.validations[-1][0])
     for label, key in FOOTERS.get(form, ()):
         row += 1
         plan.put(row, 1, label, "label", span=3)
         plan.put(row, 4, None, "computed", key, formula=_footer_formula(form, key, columns, first, last),
                  number_format="0.00" if key != "grade" else "", span=ncols - 3)
+    if form == model.SELF_EVALUATION:
+        from xltool.core.formulas import apply_self_evaluation
+
+        apply_self_evaluation(plan, instance)
     return plan
 
 
 def _footer_formula(form, key, columns, first, last) -> str:
     if key == "weight_sum":
         c = col_letter(1 + [col.key for col in columns].index("weight"))
-        return f"=SUM({c}{first}:{c}{last})"
+        return f'=IF(COUNT({c}{first}:{c}{last})=0,"",SUM({c}{first}:{c}{last}))'
     return ""
 
 
@@ -239,14 +254,14 @@ def plan_budget_workbook(book: model.BudgetWorkbook) -> list[SheetPlan]:
     """Lay out the seven 附表 of one unit and level, one sheet each."""
     level = 1 if book.level == "本级" else 0
     region = book.region + ("本级" if level else "")
-    year = book.year or 2000
+    year = book.year   # None: a blank template, the year left for the clerk to fill in
     return [plan_budget_table(spec, book.tables.get(spec.kind), region, year,
                               (book.tables[spec.kind].number if spec.kind in book.tables and
                                book.tables[spec.kind].number else spec.numbers[level]))
             for spec in funds.TABLES]
 
 
-def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, region: str, year: int,
+def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, region: str, year: int | None,
                       number: str) -> SheetPlan:
     plan = SheetPlan(spec.sheet, model.BUDGET_TABLES)
     columns = (table.columns if table and len(table.columns) == len(spec.columns) else spec.columns_for(year))
@@ -269,7 +284,7 @@ def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, re
         r = 4 + n
         row = stated.get(rs.key)
         plan.put(r, 1, "", "label")
-        plan.put(r, 2, row.label if row else rs.label, "label", f"{spec.kind}.{rs.key}.label")
+        plan.put(r, 2, row.label if row else _level_label(rs.label, number), "label", f"{spec.kind}.{rs.key}.label")
         for j in range(len(columns)):
             c = 3 + j
             value = row.values[j] if row and j < len(row.values) else None
@@ -283,6 +298,14 @@ def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, re
             plan.put(r, 5, row.percent if row else None, "computed", f"{spec.kind}.{rs.key}.pct",
                      f'=IF(OR({a}{r}="",{a}{r}=0),"",ROUND(N({b}{r})/{a}{r},4))', "0.00%")
     return plan
+
+
+def _level_label(label: str, number: str) -> str:
+    """A template's 合计 label names its level (本级 tables are 表八–十四)."""
+    return label.replace("全地区", "本级") if number in BENJI_NUMBERS else label
+
+
+BENJI_NUMBERS = {spec.numbers[1] for spec in funds.TABLES}
 
 
 def _sum_formula(kind, key, specs, rows_of, letter) -> str:
@@ -345,15 +368,31 @@ def plan_workbook(instance) -> WorkbookPlan:
     return WorkbookPlan(instance.form, sheets, {"form": instance.form, "version": FORMAT_VERSION, **meta})
 
 
-def blank_instance(form: str, year: int | None = None):
-    """An empty instance of a form, for templates."""
+LEVELS = ("全地区", "本级")
+
+
+def blank_instance(form: str, year: int | None = None, region: str = "", level: str = "全地区", fund: str = ""):
+    """An empty instance of a form, for templates: the year (None: left blank), region, level and fund
+    written where the form has them (F1: 地区 and 险种; F2–F4: 预算单位 / 支出部门 and 项目名称; F5: the
+    unit, and 本级 → 表八–十四)."""
     cls = {model.REGIONAL_TARGET: model.RegionalTarget, model.FUND_EXPENDITURE_TARGET: model.FundExpenditureTarget,
            model.SELF_EVALUATION: model.SelfEvaluation, model.PROJECT_TARGET: model.ProjectTarget,
            model.BUDGET_TABLES: model.BudgetWorkbook,
            model.PROJECT_SELF_EVALUATION: model.ProjectSelfEvaluation}[form]
     instance = cls(year=year)
+    unit = region + ("本级" if level == "本级" and region and not region.endswith("本级") else "")
     if form == model.BUDGET_TABLES:
-        instance.region, instance.level = "", "全地区"
+        instance.region, instance.level = region, level
+    elif form == model.REGIONAL_TARGET:
+        instance.region, instance.fund = unit, fund
+        instance.title = f"{unit}{TITLES[form][0]}" if unit else ""
+    else:
+        if form == model.SELF_EVALUATION:
+            instance.department = unit
+        else:
+            instance.unit = unit
+        if fund:
+            instance.project = f"{unit}{fund}{'' if fund.endswith('基金') else '基金'}支出"
     return instance
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xltool.core import funds, layout, model
+from xltool.core.formulas import HELPER_LABELS
 from xltool.core.arith import ArithmeticInputError, text_number, to_decimal
 from xltool.core.grid import BookGrid, SheetGrid, norm, percent_text
 
@@ -147,6 +148,7 @@ _COLUMN_ALIASES = {
     "level2": ("二级指标",),
     "level3": ("三级指标",),
 }
+_COLUMN_ALIASES.update({key: (label,) for key, label in HELPER_LABELS.items()})   # matched exactly
 _COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in _COLUMN_ALIASES.items()}
 _NUMERIC_INDICATOR = {"weight", "score"}
 
@@ -171,7 +173,7 @@ def _header_row(sheet: SheetGrid) -> tuple[int, dict[str, int]] | None:
                     if text and text.startswith(aliases):
                         if key == "target" and ("设置依据" in text or "实际" in text):
                             continue
-                        if key == "score" and text != "得分":
+                        if (key == "score" or key.startswith("h_")) and text not in aliases:
                             continue
                         cols.setdefault(key, c)
                         break
@@ -308,7 +310,7 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
             if key in _NUMERIC_INDICATOR:
                 setattr(indicator, key, _decimal(sheet, r, c, result, LABELS.get(key, key), convert=key == "weight",
                                                  points=key == "weight"))
-            elif key not in ("rate", "judgement", "measured"):
+            elif key not in ("rate", "judgement", "measured") and not key.startswith("h_"):
                 setattr(indicator, key, texts[key])
             result.cells[f"ind.{i}.{key}"] = (sheet.name, r, c)
         if "actual" in cols and "actual" in columns:

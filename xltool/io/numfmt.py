@@ -1,4 +1,4 @@
-"""Which cells of an xlsx package carry a percent (or date) number format.
+"""Which cells of an xlsx package carry a percent (or date) number format, and which a formula.
 
 Read cheaply beside calamine's value read: ``xl/styles.xml`` gives the
 ``cellXfs`` whose ``numFmtId`` is a percent or date format; only when a
@@ -19,7 +19,6 @@ from xltool.core.grid import DATE, PERCENT
 
 _PERCENT_BUILTIN = {9, 10}
 _DATE_BUILTIN = set(range(14, 23)) | {45, 46, 47}
-_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*?\bs="(\d+)"|<c\b[^>]*?\bs="(\d+)"[^>]*?\br="([A-Z]+\d+)"')
 
 
 def format_kind(fmt_id: int, code: str) -> str | None:
@@ -68,8 +67,11 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def read_formats(path) -> dict[str, dict[tuple[int, int], str]]:
-    """Sheet name → {(row, col): PERCENT / DATE}; empty for a package without such formats.
+_C = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+
+
+def read_formats(path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]]:
+    """Sheet name → ({(row, col): PERCENT / DATE}, {formula cells}).
 
     Anything unexpected (a legacy .xls, a strict or odd package) gives {}: the formats
     are an aid to reading, never a reason to refuse a workbook.
@@ -77,24 +79,25 @@ def read_formats(path) -> dict[str, dict[tuple[int, int], str]]:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            if "xl/styles.xml" not in names:
-                return {}
-            kinds = style_kinds(zf.read("xl/styles.xml").decode("utf-8"))
-            if not kinds:
-                return {}
-            out: dict[str, dict[tuple[int, int], str]] = {}
+            kinds = style_kinds(zf.read("xl/styles.xml").decode("utf-8")) if "xl/styles.xml" in names else {}
+            out = {}
             for sheet, part in _sheet_parts(zf).items():
                 if part not in names:
                     continue
                 xml = zf.read(part).decode("utf-8")
-                cells = {}
-                for m in _CELL.finditer(xml):
-                    ref, s = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-                    kind = kinds.get(int(s))
+                cells, formulas = {}, set()
+                for m in _C.finditer(xml):
+                    head, inner = m.group(1), m.group(2) or ""
+                    ref = re.search(r'\br="([A-Z]+\d+)"', head)
+                    if not ref:
+                        continue
+                    style = re.search(r'\bs="(\d+)"', head)
+                    kind = kinds.get(int(style.group(1))) if style else None
                     if kind:
-                        cells[parse_a1(ref)] = kind
-                if cells:
-                    out[sheet] = cells
+                        cells[parse_a1(ref.group(1))] = kind
+                    if "<f" in inner:
+                        formulas.add(parse_a1(ref.group(1)))
+                out[sheet] = (cells, formulas)
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):
         return {}

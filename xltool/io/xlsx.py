@@ -54,6 +54,13 @@ def set_value(cell, value) -> None:
         cell.data_type = "s"
 
 
+def empty_workbook() -> openpyxl.Workbook:
+    """A workbook without any sheet (the caller adds them)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
 def render(plan: layout.WorkbookPlan) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -89,14 +96,14 @@ def _render_sheet(wb, plan: layout.SheetPlan):
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for c, width in plan.widths.items():
         ws.column_dimensions[col_letter(c)].width = width
-    for c in sorted(plan.hidden_columns):
-        ws.column_dimensions[col_letter(c)].hidden = True
     for r, height in plan.heights.items():
         ws.row_dimensions[r].height = height
     ws.row_dimensions[1].height = 30
+    for c in plan.hidden_cols:
+        ws.column_dimensions[col_letter(c)].hidden = True
     for ref, choices in plan.validations:
         dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                            showErrorMessage=True, errorStyle="warning",
+                            showErrorMessage=ref not in plan.free_lists, errorStyle="warning",
                             errorTitle="请从下拉列表选择", error="该值不在常用选项中，确认要使用吗？")
         dv.add(ref)
         ws.add_data_validation(dv)
@@ -308,15 +315,31 @@ def _recorded_fill(row):
     return PatternFill("solid", fgColor=row[2]) if row[2] else PatternFill()
 
 
-def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> dict:
-    """Write recomputed values into computed cells; formula cells keep their formula (value cached)."""
+def write_computed(wb, cells: dict[str, tuple[str, int, int]], computed: dict[str, object],
+                   formulas: dict | None = None, typed: dict | None = None) -> dict:
+    """Write recomputed values into computed cells; formula cells keep their formula (value cached);
+    a computed cell that lost its formula gets it back, the clerk's value kept in a note."""
+    from openpyxl.comments import Comment
+
+    formulas, typed = formulas or {}, typed or {}
     cached: dict[str, dict[str, object]] = {}
-    for key, value in computed.items():
+    for key in [*computed, *(k for k in typed if k not in computed)]:
         sheet, r, c = cells[key]
         cell = wb[sheet].cell(r, c)
-        number = cell_value(key, value)
+        number = cell_value(key, computed.get(key))
         if is_percent_key(key):
             cell.number_format = PERCENT_FORMAT
+        if cell.data_type != "f" and key in formulas:
+            cell.value = formulas[key]
+            if key in typed:
+                old = cell.comment if cell.comment is not None and cell.comment.author != NOTE_AUTHOR else None
+                from xltool.core.findings import fmt
+
+                value = typed[key]
+                note = original_note("值", value if isinstance(value, str) else fmt(value), old.text if old else None)
+                comment = Comment(note, old.author if old else ORIGINAL_AUTHOR)
+                comment.width, comment.height = note_size(note)
+                cell.comment = comment
         if cell.data_type == "f":
             if number is not None:
                 cached.setdefault(sheet, {})[cell.coordinate] = number
@@ -376,28 +399,35 @@ def findings_sheet(wb, findings) -> None:
 
 
 def write_back(source, target, results) -> None:
-    """Apply evaluations to a workbook file and save it (atomically) at target.
+    """Apply evaluations to a workbook and save it (atomically) at target.
 
+    source: a path, or a ``safety.Named`` buffer (the bytes already read, with the file's name).
     results: [(cells, computed)] per form, and the resolved findings of the file.
+    Refuses (``UnsafeWorkbook``) a workbook holding anything not on ``safety.FALLBACK_KEEPS``.
     """
+    import io
+    import zipfile
+
     forms, findings = results
-    safety.precheck(source)
-    with zipfile.ZipFile(source) as zf:
+    name = Path(getattr(source, "name", source))
+    data = source.getvalue() if isinstance(source, io.BytesIO) else safety.read_bytes(source)
+    safety.precheck(name, data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         if b"http://purl.oclc.org/ooxml/spreadsheetml/main" in zf.read("xl/workbook.xml")[:2000]:
-            raise safety.UnsafeWorkbook(f"{source}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
+            raise safety.UnsafeWorkbook(f"{name}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
                                         "已拒绝写回（可使用 check 只校验，或在 Excel 中另存为普通 .xlsx 后再重算）")
-    lost = safety.lossy_parts(source)
+        lost = safety.fallback_refusal(name, zf)
     if lost:
-        raise safety.UnsafeWorkbook(f"{source}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
+        raise safety.UnsafeWorkbook(f"{name}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
                                     "（可使用 check 只校验，或去除后再重算）")
-    wb = openpyxl.load_workbook(source)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
     try:
         clear_marks(wb)
         cached: dict[str, dict[str, object]] = {}
         for form in forms:
-            cells, computed, inputs, formulas = form_parts(form)
+            cells, computed, inputs, formulas, typed = form_parts(form)
             write_inputs(wb, inputs)
-            for sheet, values in write_computed(wb, cells, computed).items():
+            for sheet, values in write_computed(wb, cells, computed, formulas, typed).items():
                 cached.setdefault(sheet, {}).update(values)
         mark(wb, findings)
         if findings:
@@ -420,6 +450,14 @@ def clear_file(source, target) -> int:
 
 def grid_to_xlsx(grid: BookGrid, target) -> None:
     """Values of a BookGrid (e.g. a legacy .xls read by calamine) as a new .xlsx."""
+    with atomic.replacing(target) as tmp:
+        tmp.write_bytes(grid_to_xlsx_bytes(grid))
+
+
+def grid_to_xlsx_bytes(grid: BookGrid) -> bytes:
+    """Values of a BookGrid as the bytes of a new .xlsx (nothing written to disk)."""
+    import io
+
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for sheet in grid.sheets:
@@ -430,4 +468,6 @@ def grid_to_xlsx(grid: BookGrid, target) -> None:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
         if sheet.hidden:
             ws.sheet_state = "hidden"
-    save_atomic(wb, target)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -28,10 +28,12 @@ from xltool.core.arith import percent, round_half_up
 from xltool.core.calc.cost import check_costs
 from xltool.core.calc.regional import derive_regional
 from xltool.core.calc.score import judge, score_indicator
+from xltool.core.formulas import row_helpers
 from xltool.core.values import Value, completion_rate, infer_direction, parse_value
 
 # Header fields that a fresh template already carries (not typed by the clerk).
-_PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators"}
+_PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators",
+                  "fund"}   # F1's 险种: what `xltool template regional-target --fund` writes
 
 
 def is_blank_form(instance) -> bool:
@@ -95,7 +97,7 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
         return {}, facts
     computed: dict[str, object] = {}
     if instance.form == model.SELF_EVALUATION:
-        _self_evaluation(instance, calcs, config, computed, facts)
+        _self_evaluation(instance, calcs, config, computed, facts, read.cells)
     elif instance.form == model.PROJECT_TARGET:
         weights = [ind.weight for ind in instance.indicators if ind.weight is not None]
         computed["weight_sum"] = sum(weights, Decimal(0)) if weights else None
@@ -116,7 +118,7 @@ def execution_rate(budget: Decimal | None, executed: Decimal | None) -> Decimal 
     return percent(executed, budget)
 
 
-def _self_evaluation(instance, calcs, config, computed, facts) -> None:
+def _self_evaluation(instance, calcs, config, computed, facts, cells=()) -> None:
     budget, executed = instance.budget, instance.executed
     rate = execution_rate(budget, executed)
     weight = instance.execution_weight if instance.execution_weight is not None else config.execution_weight
@@ -129,17 +131,26 @@ def _self_evaluation(instance, calcs, config, computed, facts) -> None:
     weighted = any(ind.weight is not None for ind in instance.indicators)
     facts["weighted"] = weighted
     scores: list[Decimal | None] = []
+    manual = facts.setdefault("manual", set())    # keys whose value is the clerk's, not a formula's
     for calc, ind in zip(calcs, instance.indicators):
         calc.judgement = judge(calc.target, calc.actual, calc.direction, config)
         calc.rate = completion_rate(calc.target, calc.actual, calc.direction) if calc.actual else None
         computed[f"ind.{calc.index}.judgement"] = calc.judgement
         computed[f"ind.{calc.index}.rate"] = calc.rate
+        for key, value in row_helpers(ind, config).items():
+            computed[f"ind.{calc.index}.{key}"] = value
         if ind.weight is None:
+            if f"ind.{calc.index}.h_op" in cells:    # a live sheet: the score formula shows blank
+                computed[f"ind.{calc.index}.score"] = None
             continue
         calc.score = score_indicator(ind.weight, calc.target, calc.actual, calc.direction, ind.scoring_rule,
                                      config, ind.score)
+        if calc.score != score_indicator(ind.weight, calc.target, calc.actual, calc.direction, ind.scoring_rule,
+                                         config):
+            manual.add(f"ind.{calc.index}.score")     # a score the clerk set within its 定性 band
         if calc.score is None and ind.score is not None and 0 <= ind.score <= ind.weight:
             calc.score = ind.score          # judged by hand: the clerk's score stands
+            manual.add(f"ind.{calc.index}.score")
         computed[f"ind.{calc.index}.score"] = calc.score
         scores.append(calc.score)
     total = None

@@ -87,7 +87,7 @@ def plan(instance: model.ProjectSelfEvaluation) -> SheetPlan:
     sheet.widths[NCOLS + 1] = 2
     for col in HELPER_COL.values():
         sheet.widths[col] = 10
-    sheet.hidden_columns.update(range(NCOLS + 1, HELPER_FIRST + len(HELPERS)))
+    sheet.hidden_cols.update(range(NCOLS + 1, HELPER_FIRST + len(HELPERS)))
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     return sheet
 

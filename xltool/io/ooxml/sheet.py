@@ -57,8 +57,8 @@ def number_text(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def render_cell(ref: str, cell: Cell | None, value=KEEP, style: int | None = None) -> str:
-    """One ``<c>`` element: the old one with its value and/or style replaced."""
+def render_cell(ref: str, cell: Cell | None, value=KEEP, style: int | None = None, formula: str = "") -> str:
+    """One ``<c>`` element: the old one with its value and/or style replaced (``formula``: a new formula)."""
     old = cell.attrs if cell else {}
     inner = cell.inner if cell else ""
     out = {"r": ref}
@@ -71,7 +71,7 @@ def render_cell(ref: str, cell: Cell | None, value=KEEP, style: int | None = Non
             out["t"] = old["t"]
         body = inner
     else:
-        formula = cell.formula if cell else ""
+        formula = f"<f>{xml_text(formula[1:])}</f>" if formula else (cell.formula if cell else "")
         body, kind = _value_body(value, bool(formula))
         if kind:
             out["t"] = kind
@@ -116,6 +116,7 @@ class SheetPart:
             self.rows[int(r)] = row
         self._cells: dict[int, dict[int, Cell]] = {}
         self.edits: dict[int, dict[int, tuple]] = {}
+        self.new_formulas: dict[tuple[int, int], str] = {}
         self.legacy_drawing: str | None = None     # rId of a VML drawing to link (new notes)
 
     def row_cells(self, r: int) -> dict[int, Cell]:
@@ -140,7 +141,9 @@ class SheetPart:
         cell = self.cell(r, c)
         return cell.style if cell else 0
 
-    def set(self, r: int, c: int, value=KEEP, style: int | None = None) -> None:
+    def set(self, r: int, c: int, value=KEEP, style: int | None = None, formula: str = "") -> None:
+        if formula:
+            self.new_formulas[(r, c)] = formula
         old_value, old_style = self.edits.setdefault(r, {}).get(c, (KEEP, None))
         self.edits[r][c] = (old_value if value is KEEP else value, old_style if style is None else style)
 
@@ -181,7 +184,7 @@ class SheetPart:
             cell = cells.get(c)
             if c in edits:
                 value, style = edits[c]
-                out.append(render_cell(f"{col_letter(c)}{r}", cell, value, style))
+                out.append(render_cell(f"{col_letter(c)}{r}", cell, value, style, self.new_formulas.get((r, c), "")))
             else:
                 out.append(cell.raw)
         head = f"<row{row.group(1)}" if row else f'<row r="{r}"'

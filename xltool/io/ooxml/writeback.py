@@ -81,8 +81,13 @@ class Patch:
         if note and note[1] == marks.NOTE_AUTHOR:
             self.notes(sheet).remove(coord)
 
-    def write_computed(self, cells: dict[str, tuple[str, int, int]], computed: dict[str, object]) -> None:
-        for key, value in computed.items():
+    def write_computed(self, cells: dict[str, tuple[str, int, int]], computed: dict[str, object],
+                       formulas: dict[str, str] | None = None, typed: dict[str, object] | None = None) -> None:
+        """Values into computed cells; a formula cell keeps its formula (the value is its cache); a computed
+        cell that lost its formula gets it back, the clerk's value kept in a note (``typed``)."""
+        formulas, typed = formulas or {}, typed or {}
+        for key in [*computed, *(k for k in typed if k not in computed)]:
+            value = computed.get(key)
             sheet_name, r, c = cells[key]
             sheet = self.sheet(sheet_name)
             number = marks.cell_value(key, value)
@@ -90,10 +95,23 @@ class Patch:
                 self.percent.add((sheet_name, r, c))
             cell = sheet.cell(r, c)
             if cell is not None and cell.formula:
-                if number is not None:
-                    sheet.set(r, c, value=number)
+                sheet.set(r, c, value="" if number is None else number)
+            elif key in formulas:
+                sheet.set(r, c, value="" if number is None else number, formula=formulas[key])
+                if key in typed:
+                    self._keep_original(sheet_name, r, c, "值", typed[key])
             elif cell is not None or number not in (None, ""):
                 sheet.set(r, c, value=number)
+
+    def _keep_original(self, sheet_name: str, r: int, c: int, what: str, value) -> None:
+        coord = f"{col_letter(c)}{r}"
+        old = self.notes(sheet_name).get(coord)
+        existing = old[0] if old and old[1] != marks.NOTE_AUTHOR else None
+        from xltool.core.findings import fmt
+
+        note = marks.original_note(what, fmt(value) if not isinstance(value, str) else value, existing)
+        if self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):
+            self.sizes.setdefault(sheet_name, {})[coord] = marks.note_size(note)
 
     def write_inputs(self, inputs: dict) -> None:
         """A number typed as text becomes the number; the text is kept in a note xltool never removes."""
@@ -102,12 +120,7 @@ class Patch:
             sheet.set(r, c, value=number)
             if percent and not self.styles.is_percent(sheet.style(r, c)):
                 self.percent.add((sheet_name, r, c))
-            coord = f"{col_letter(c)}{r}"
-            old = self.notes(sheet_name).get(coord)
-            existing = old[0] if old and old[1] != marks.NOTE_AUTHOR else None
-            note = marks.original_note("输入", text, existing)
-            if self.notes(sheet_name).put(coord, note, old[1] if existing else marks.ORIGINAL_AUTHOR):
-                self.sizes.setdefault(sheet_name, {})[coord] = marks.note_size(note)
+            self._keep_original(sheet_name, r, c, "输入", text)
 
     def mark(self, findings) -> list[list]:
         """Fill and note each marked cell; returns the ``_xltool`` mark rows recording the originals."""
@@ -197,9 +210,9 @@ def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
         patch = Patch(source)
         keep = patch.clear(meta_rows)
         for form in forms:
-            cells, computed, inputs, formulas = marks.form_parts(form)
+            cells, computed, inputs, formulas, typed = marks.form_parts(form)
             patch.write_inputs(inputs)
-            patch.write_computed(cells, computed)
+            patch.write_computed(cells, computed, formulas, typed)
         mark_rows = patch.mark(findings)
         if mark_rows or patch.package.sheet(layout.META_SHEET) or keep:
             patch.meta_sheet(keep + mark_rows)

@@ -1,0 +1,85 @@
+"""A clerk's value typed over a computed cell (issue 12 item 4): the formula comes back.
+
+``expected_formulas(read, facts)`` gives, for every computed cell of a form as read, the
+formula it must carry (the layout's formula moved to where the reader found each field);
+``typed_over(...)`` finds the computed cells that hold no formula but a value of the
+clerk's that differs from xltool's: each becomes an XT123 warning, the formula is
+restored on write-back and the clerk's value kept in the cell's note. A cell holding
+xltool's own value without a formula (a workbook from before formulas) gets its formula
+back silently.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from xltool.core import layout, model
+from xltool.core.findings import WARNING, Finding, fmt
+from xltool.core.formulas import formulas_for
+
+RULE = "XT123"
+
+
+def expected_formulas(read, facts) -> dict[str, str]:
+    plans = layout.plan_workbook(read.instance).sheets
+    manual = facts.get("manual", set())
+    return {k: f for k, f in formulas_for(read, plans).items() if k not in manual}
+
+
+def field_label(read, key: str) -> str:
+    """How a note names a computed cell: its printed label, never the internal key."""
+    instance = read.instance
+    for label, k in (*(p for pairs in layout.HEADERS.get(instance.form, ()) for p in pairs),
+                     *layout.FOOTERS.get(instance.form, ())):
+        if k == key:
+            return layout.header_label(label, instance)
+    parts = key.split(".")
+    if parts[0] == "ind" and len(parts) == 3:
+        columns = {c.key: c.label for c in layout.INDICATOR_COLUMNS[instance.form]}
+        ind = instance.indicators[int(parts[1])]
+        name = (ind.level3 or ind.level2 or "").strip()
+        return f"“{name}”的{columns.get(parts[2], parts[2])}" if name else columns.get(parts[2], parts[2])
+    if instance.form == model.BUDGET_TABLES and len(parts) >= 3:
+        kind, row_key, col = parts[0], ".".join(parts[1:-1]), parts[-1]
+        table = instance.tables.get(kind)
+        row = table.row(row_key) if table else None
+        name = row.label.strip() if row else ""
+        if col == "pct":
+            return f"“{name}”的百分比"
+        column = table.columns[int(col)] if table and col.isdigit() and int(col) < len(table.columns) else ""
+        return f"“{name}”的{column}" if column else f"“{name}”"
+    return "计算单元格"
+
+
+def _same(stated, value, percent: bool) -> bool:
+    if isinstance(value, Decimal) and percent:
+        value = value / 100
+    if isinstance(stated, bool) or isinstance(value, bool):
+        return stated == value
+    try:
+        return abs(Decimal(str(stated)) - Decimal(str(value))) < Decimal("0.000001")
+    except Exception:   # text vs text, or text vs number
+        return str(stated).strip() == str(value).strip()
+
+
+def typed_over(read, stated: dict, computed: dict, formulas: dict[str, str], formula_cells) -> tuple[list, dict]:
+    """(XT123 findings, {key: the clerk's value}) for computed cells typed over.
+
+    ``formula_cells``: sheet name → set of cells holding a formula, or None when not known.
+    """
+    findings, typed = [], {}
+    for key in formulas:
+        sheet, r, c = read.cells[key]
+        cells = formula_cells(sheet) if callable(formula_cells) else None
+        if cells is None or (r, c) in cells:
+            continue
+        value = stated.get(key)
+        if value in (None, ""):
+            continue
+        percent = key.endswith((".pct", ".rate")) or key == "execution_rate"
+        if key in computed and _same(value, computed[key], percent):
+            continue
+        label = field_label(read, key)
+        typed[key] = value
+        findings.append(Finding(RULE, WARNING, f"{label}是计算单元格（含公式），手工填写的值已改回公式计算结果，"
+                                               f"原值保留在批注中", key, fmt(computed.get(key)), fmt(value)))
+    return findings, typed
