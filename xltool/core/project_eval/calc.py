@@ -156,8 +156,7 @@ def compute(read, config) -> tuple[dict[str, object], dict[str, object]]:
     facts["indicators"] = calcs
     weights = [ind.weight for ind in instance.indicators if ind.weight is not None]
     facts["weighted"] = bool(weights)
-    shown = ([weight] if weight is not None else []) + weights
-    computed["weight_sum"] = sum(shown, ZERO) if shown else None
+    computed["weight_sum"] = (weight or ZERO) + sum(weights, ZERO) if weights else None   # once indicators are weighted
     scores = [c.score for c, ind in zip(calcs, instance.indicators) if ind.weight is not None]
     total = None
     if weights and exec_score is not None and all(s is not None for s in scores):

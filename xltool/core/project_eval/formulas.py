@@ -71,7 +71,7 @@ def source_sum(r: int) -> str:
 
 
 def weight_sum(total_row: int, first: int, last: int) -> str:
-    return f'=IF(COUNT(F{total_row},F{first}:F{last})=0,"",N(F{total_row})+SUM(F{first}:F{last}))'
+    return f'=IF(COUNT(F{first}:F{last})=0,"",N(F{total_row})+SUM(F{first}:F{last}))'
 
 
 def total_score(total_row: int, first: int, last: int) -> str:
