@@ -82,7 +82,7 @@ def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
         text = str(value)
         table, code, item, column = "表头", "", _HEADER_LABELS.get(key, key), ""
         computed = key in layout.COMPUTED_FIELDS
-<<<<<<< HEAD
+        fund = facts["fund"]
         if instance.form == PROJECT_SELF_EVALUATION:
             if key in ("title", "year"):
                 continue
@@ -91,10 +91,6 @@ def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
                 continue
             table, item, column, computed = described
         elif parts[0] == "ind":
-=======
-        fund = facts["fund"]
-        if parts[0] == "ind":
->>>>>>> main
             indicators = instance.indicators
             indicator = indicators[int(parts[1])]
             table, item, column = "绩效指标", indicator.level3, _INDICATOR_LABELS.get(parts[2], parts[2])
