@@ -44,3 +44,25 @@ def test_xxe_never_reads_the_entity(corpus):
     folder, _ = corpus
     result = runner.invoke(app, ["check", str(folder / "xxe.xlsx")])
     assert "root:" not in result.output
+
+
+def test_check_over_the_whole_corpus_is_bounded(corpus):
+    """One `xltool check` over every bad file: a clear line per file, no traceback, under a 2 GB
+    address-space ceiling and a time limit (a cell at XFD1048576 once made calamine allocate 512 GB)."""
+    import resource
+    import subprocess
+
+    folder, messages = corpus
+
+    def ceiling():
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+
+    proc = subprocess.run([sys.executable, "-m", "xltool.cli", "check", str(folder)], capture_output=True,
+                          text=True, timeout=120, preexec_fn=ceiling)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    assert "Traceback" not in out and "panicked" not in out
+    lines = [line for line in out.splitlines() if line.startswith("错误：")]
+    for name, message in messages.items():
+        (line,) = [line for line in lines if f"{name}：" in line]
+        assert message in line, line

@@ -291,3 +291,92 @@ def test_the_same_input_gives_the_same_bytes(tmp_path):
                        env={**os.environ, "PYTHONHASHSEED": seed})
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
+
+
+# --- reading: a sheet whose used range does not start at A1 ------------------------------------
+
+def test_cells_are_read_where_they_are_when_the_sheet_does_not_start_at_a1(tmp_path):
+    """calamine's full-area rows start at A1: adding the used range's start again shifted every cell."""
+    from xltool.io.calamine import read_grid_fast
+
+    src = tmp_path / "offset.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.row_dimensions[2].height = 30     # an empty row Excel keeps for its height
+    ws["B5"], ws["C7"] = "x", 1
+    wb.save(src)
+    assert read_grid_fast(src).sheets[0].cells == {(5, 2): "x", (7, 3): 1}
+
+
+def test_the_openpyxl_path_restores_fills_of_every_kind_too(tmp_path, monkeypatch):
+    from xltool.io import xlsx
+    from xltool.io.ooxml.package import Unsupported
+
+    def decline(*args, **kwargs):
+        raise Unsupported("test")
+
+    src = grafted("cal_date_1904.xlsx", tmp_path, _clerk_fills)
+    look = lambda path: [(f.patternType, f.fgColor.theme, round(f.fgColor.tint, 6), f.fgColor.indexed, f.fgColor.rgb)  # noqa: E731
+                         for f in (openpyxl.load_workbook(path)["绩效自评表"][ref].fill for ref in MARKED)]
+    original = look(src)
+    monkeypatch.setattr(writeback, "write_back", decline)
+    marked = tmp_path / "marked.xlsx"
+    result = process.recompute_file(src, marked)
+    assert look(marked) != original
+    fixed = tmp_path / "fixed.xlsx"
+    xlsx.write_back(marked, fixed, ([(e.read.cells, e.computed) for e in result.evaluations], []))
+    assert look(fixed) == original
+
+
+# --- threaded comments and persons (Excel 365) --------------------------------------------------
+
+TC_ID = "{0A1B2C3D-0000-4000-8000-00000000F015}"
+PERSON = "{7E1F1C55-1A2B-4C3D-9E8F-0123456789AB}"
+
+
+def _threaded(package: Package) -> None:
+    """F15 (a marked cell) holds a threaded comment, saved the way Excel 365 saves one."""
+    _excel365_notes(package)
+    sheet = package.sheet("绩效自评表").part
+    part = next(r["Part"] for r in package.rels(sheet) if r["Type"].endswith("/comments"))
+    text = package.text(part).replace("<authors><author>John</author>",
+                                      f"<authors><author>John</author><author>tc={TC_ID}</author>")
+    legacy = (f'<comment ref="F15" authorId="1" shapeId="0" xr:uid="{TC_ID}"><text><t>[Threaded comment]\n\n'
+              "Your version of Excel allows you to read this threaded comment.\n\nComment:\n    请核实</t></text></comment>")
+    package.put(part, text.replace("</commentList>", legacy + "</commentList>"))
+    package.put("xl/threadedComments/threadedComment1.xml", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<ThreadedComments '
+        'xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments" '
+        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<threadedComment ref="F15" dT="2026-11-30T09:00:00.00" personId="{PERSON}" id="{TC_ID}">'
+        "<text>请核实</text></threadedComment></ThreadedComments>"))
+    package.add_rel(sheet, "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment",
+                    "xl/threadedComments/threadedComment1.xml")
+    package.content_type("xl/threadedComments/threadedComment1.xml", "application/vnd.ms-excel.threadedcomments+xml")
+    package.put("xl/persons/person.xml", (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<personList '
+        'xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments" '
+        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<person displayName="王会计" id="{PERSON}" userId="王会计" providerId="None"/></personList>'))
+    package.add_rel("xl/workbook.xml", "http://schemas.microsoft.com/office/2017/10/relationships/person",
+                    "xl/persons/person.xml")
+    package.content_type("xl/persons/person.xml", "application/vnd.ms-excel.person+xml")
+
+
+def test_threaded_comments_and_persons_are_kept_and_not_overwritten(tmp_path):
+    src = grafted("xw_comment01.xlsx", tmp_path, _threaded)
+    part = rel_part(src, form_part(src), "comments")
+    before = parts(src)
+    out1, out2 = tmp_path / "r1.xlsx", tmp_path / "r2.xlsx"
+    process.recompute_file(src, out1)
+    process.recompute_file(out1, out2)
+    after = parts(out2)
+    for name in ("xl/threadedComments/threadedComment1.xml", "xl/persons/person.xml"):
+        assert after[name] == before[name], name
+    notes = comments(after[part])
+    assert etree.tostring(notes["F15"]) == etree.tostring(comments(before[part])["F15"])   # Excel's own
+    assert "XT112" in "".join(notes["F12"].itertext()) and "XT112" in "".join(notes["F17"].itertext())
+    assert cell_fill(out2, "绩效自评表", "F15") != cell_fill(src, "绩效自评表", "F15")    # still marked
+    for name, data in after.items():
+        if name.endswith((".xml", ".rels", ".vml")):
+            etree.fromstring(data)

@@ -40,6 +40,10 @@ NOT_HOSTS = {
     "cal_pass_protected.xlsx": ("a password-protected (encrypted) workbook: an OLE container, not a package",
                                 "设有打开密码"),
     "xlrd_sample.xlsb": ("an Excel binary workbook: no XML parts to graft into", r"Excel 二进制工作簿（\.xlsb）"),
+    # legacy .xls written by Excel: a binary file, no package to graft into (the .xls conversion is proved in
+    # test_legacy_xls.py on .xls files LibreOffice wrote from forms); without a form they are refused, unwritten
+    "poixls_testNames.xls": ("a legacy .xls (Excel 97–2003) holding no form", "无法识别表单类型"),
+    "xlrd_namesdemo.xls": ("a legacy .xls (Excel 97–2003) holding no form", "无法识别表单类型"),
 }
 HOSTS = sorted(p for p in REAL.iterdir() if p.suffix in (".xlsx", ".xlsm") and p.name not in NOT_HOSTS)
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -203,4 +207,4 @@ def test_files_that_cannot_host_a_form_are_refused_clearly(name, tmp_path):
     why, message = NOT_HOSTS[name]
     with pytest.raises(workbooks.XltoolError, match=message):
         process.recompute_file(REAL / name, tmp_path / name)
-    assert not (tmp_path / name).exists()
+    assert not list(tmp_path.iterdir())

@@ -68,3 +68,14 @@ def test_docstring_figures_are_in_the_case(code, case):
     have = case_numbers(code, case)
     missing = [n for n in quoted_numbers(case["quote"]) if n not in have]
     assert not missing, f"{code} {case['name']}: the docstring's figures {missing} are not in the case"
+
+
+def test_findings_speak_chinese_not_field_keys():
+    """What a clerk reads (message, expected, found) never shows an internal field key (income_exec …)."""
+    import re
+    from rule_cases import evaluate_case
+    leaks = set()
+    for code, case in CASES:
+        for f in evaluate_case(case)[1].findings:
+            leaks |= {(f.rule, text) for text in (f.message, f.expected, f.found) if re.search(r"[a-z]+_[a-z]+", text)}
+    assert not leaks

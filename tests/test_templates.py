@@ -18,12 +18,17 @@ def parts(path: Path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
 
 
-@pytest.mark.parametrize("form", model.FORM_IDS)
-def test_committed_template_does_not_drift(form, tmp_path):
-    fresh = workbooks.write_template(form, tmp_path / f"{form}.xlsx")
-    assert parts(fresh) == parts(TEMPLATES / f"{form}.xlsx"), (
-        f"templates/{form}.xlsx drifted from the form spec: regenerate with "
-        f"`xltool template {form} -o templates/{form}.xlsx`")
+COMMITTED = [(form, f"{form}.xlsx", {}) for form in model.FORM_IDS] + [
+    (model.BUDGET_TABLES, "budget-tables-benji.xlsx", {"level": "本级"})]
+
+
+@pytest.mark.parametrize("form, name, options", COMMITTED, ids=[c[1] for c in COMMITTED])
+def test_committed_template_does_not_drift(form, name, options, tmp_path):
+    fresh = workbooks.write_template(form, tmp_path / name, **options)
+    flags = " --level 本级" if options else ""
+    assert parts(fresh) == parts(TEMPLATES / name), (
+        f"templates/{name} drifted from the form spec: regenerate with "
+        f"`xltool template {form}{flags} -o templates/{name}`")
 
 
 @pytest.mark.parametrize("form", model.FORM_IDS)

@@ -11,13 +11,26 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
-from xltool import workbooks
+from xltool import __version__, workbooks
+from xltool.clizh import ZhTyper
 from xltool.core import model
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="xltool：社会保险基金预算绩效表单工具（模板、导入、重算、校验、导出）")
+app = ZhTyper(add_completion=False, no_args_is_help=True,
+              help="xltool：社会保险基金预算绩效表单工具（模板、导入、重算、校验、导出）")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool):
+    if value:
+        console.print(f"xltool {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(version: bool = typer.Option(False, "--version", "-V", is_eager=True, callback=_version,
+                                              help="显示版本号并退出")):
+    """xltool：社会保险基金预算绩效表单工具（模板、导入、重算、校验、导出）"""
 
 DEFAULT_SEEDS = Path("seeds")
 
@@ -25,6 +38,14 @@ DEFAULT_SEEDS = Path("seeds")
 def _exit_for(failed: int, findings) -> None:
     """2 when an input could not be read, 1 when errors were found, else 0."""
     raise typer.Exit(2 if failed else (1 if any(f.severity == "error" for f in findings) else 0))
+
+
+def _files(paths) -> list[Path]:
+    """The workbooks at paths (folders walked); none at all is a misuse (exit 2) said in words."""
+    files = workbooks.expand_paths(paths)
+    if not files:
+        _fail(f"没有找到工作簿（.xlsx / .xlsm / .xls）：{'、'.join(str(p) for p in paths)}")
+    return files
 
 
 def _fail(exc: Exception, code: int = 2):
@@ -35,10 +56,13 @@ def _fail(exc: Exception, code: int = 2):
 @app.command()
 def template(form: str = typer.Argument(..., help="表单：" + " / ".join(model.FORM_IDS)),
              output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlsx 文件"),
-             year: Optional[int] = typer.Option(None, "--year", help="年度")):
-    """生成空白模板。"""
+             year: Optional[int] = typer.Option(None, "--year", help="年度（预算年度，如 2025）；不给则标题中年份留空"),
+             region: str = typer.Option("", "--region", help="地区或单位名称，如 喀什地区"),
+             level: str = typer.Option("全地区", "--level", help="级次：全地区（附表一至七）或 本级（附表八至十四）"),
+             fund: str = typer.Option("", "--fund", help="险种，如 城乡居民基本养老保险（目标表、自评表用）")):
+    """生成空白模板（可指定年度、地区、级次、险种）。"""
     try:
-        path = workbooks.write_template(form, output, year)
+        path = workbooks.write_template(form, output, year, region=region, level=level, fund=fund)
     except workbooks.XltoolError as exc:
         _fail(exc)
     console.print(f"已生成模板：{path}")
@@ -64,6 +88,7 @@ def export(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹")
     """导出为长表（每个值一行），供 pandas 等使用。"""
     from xltool.export import export_long
 
+    _files(paths)
     try:
         count = export_long(paths, output)
     except workbooks.XltoolError as exc:
@@ -80,45 +105,53 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
 
     if (outdir is None) == (not in_place):
         _fail("请指定 -o 输出文件夹，或使用 --in-place（二者择一）")
+    from xltool.io import atomic
+
+    atomic.on_signals()
     findings, failed = [], 0
-    files = workbooks.expand_paths(paths)
-    for path in files:
+    _files(paths)
+    planned = process.plan(paths, None if in_place else outdir)
+    for path, target, refusal in planned:
         try:
-            result = (process.recompute_in_place(path) if in_place
-                      else process.recompute_file(path, outdir / path.name))
+            if refusal:
+                raise workbooks.XltoolError(refusal)
+            result = process.recompute_in_place(path) if in_place else process.recompute_file(path, target)
         except workbooks.XltoolError as exc:
             err.print(f"[red]错误：[/red]{exc}")
             failed += 1
             continue
         findings += result.findings
         console.print(f"已重算：{path.name}（错误 {result.errors} 条）")
-    console.print(report.summary_line(len(files), findings))
+        for note in result.notes:
+            console.print(f"说明：{note}")
+    console.print(report.summary_line(len(planned), findings, failed))
     _exit_for(failed, findings)
 
 
 @app.command()
 def check(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
-          fmt: str = typer.Option("text", "--format", help="输出格式：text 或 json")):
-    """只校验，不写文件；有错误时退出码为 1。"""
+          fmt: str = typer.Option("text", "--format", help="输出格式：text（逐行）或 json（无法读取的文件也列为条目）")):
+    """只校验，不写文件；有错误时退出码 1，文件无法读取时 2。"""
     from xltool import process, report
 
     if fmt not in ("text", "json"):
         _fail(f"未知输出格式“{fmt}”，可选：text、json")
-    findings, failed = [], 0
-    files = workbooks.expand_paths(paths)
+    findings, unreadable = [], []
+    files = _files(paths)
     for path in files:
         try:
             findings += process.evaluate_file(path).findings
         except workbooks.XltoolError as exc:
-            err.print(f"[red]错误：[/red]{exc}")
-            failed += 1
+            if fmt == "text":
+                err.print(f"[red]错误：[/red]{exc}")
+            unreadable.append((path, str(exc)))
     if fmt == "json":
-        print(report.findings_json(findings))
+        print(report.findings_json(findings, unreadable))
     else:
         for finding in findings:
             console.print(report.finding_line(finding), soft_wrap=True)
-        console.print(report.summary_line(len(files), findings))
-    _exit_for(failed, findings)
+        console.print(report.summary_line(len(files), findings, len(unreadable)))
+    _exit_for(len(unreadable), findings)
 
 
 @app.command()
@@ -131,12 +164,16 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from xltool import convert as bulk
+    from xltool.io import atomic
 
+    atomic.on_signals()
     if not src.is_dir():
         _fail(f"{src}：不是文件夹")
     if outdir.resolve() == src.resolve():
         _fail("输出文件夹不能与输入文件夹相同（xltool 从不改写输入文件）")
     total = len(bulk.walk_names(src, skip=outdir))
+    if not total:
+        _fail(f"{src}：文件夹中没有工作簿（.xlsx / .xlsm / .xls）")
     columns = (TextColumn("[bold]处理中"), BarColumn(), MofNCompleteColumn(), TextColumn("剩余"),
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -153,13 +190,17 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
 
 
 @app.command()
-def rollover(paths: List[Path] = typer.Argument(..., help="本年工作簿或文件夹（可同时给出自评表，用于上年完成值）"),
-             to_year: int = typer.Option(..., "--to-year", help="新年度，如 2025"),
-             outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹")):
-    """生成下年空白表：年度前移，本年预算数转入上年栏，年末结余转入上年结余收入。"""
+def rollover(paths: List[Path] = typer.Argument(..., help="本年工作簿或文件夹"),
+             outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹"),
+             to_year: Optional[int] = typer.Option(None, "--to-year", help="新年度（默认且只能是下一年）"),
+             actuals: Optional[List[Path]] = typer.Option(None, "--actuals",
+                                                          help="本年自评表，实际完成值填入上年完成值"),
+             force: bool = typer.Option(False, "--force", help="允许结转到下一年以外的年度")):
+    """生成下年空白表：年度前移，本年预算数转入上年栏，年末结余转入上年结余收入；只能结转到下一年。"""
     from xltool.yearcycle import rollover_paths
 
-    rows = rollover_paths(paths, to_year, outdir)
+    _files(paths)
+    rows = rollover_paths(paths, to_year, outdir, actuals=actuals or (), force=force)
     _report_rows(rows, outdir)
 
 
@@ -174,9 +215,15 @@ def self_evaluation(paths: List[Path] = typer.Argument(..., help="本年项目/�
 
 def _report_rows(rows, outdir: Path):
     failed = [r for r in rows if r.status == "失败"]
+    made = [r for r in rows if r.status == "成功"]
     for row in failed:
         err.print(f"[red]失败：[/red]{row.reason}")
-    console.print(f"已生成 {len(rows) - len(failed)} 个工作簿，失败 {len(failed)} 个 → {outdir}（汇总.xlsx）")
+    for row in rows:
+        if row.status == "成功" and row.reason:
+            console.print(f"{row.file}：{row.reason}")
+        elif row.status not in ("成功", "失败"):
+            console.print(f"[yellow]{row.status}：[/yellow]{row.file}：{row.reason}")
+    console.print(f"已生成 {len(made)} 个工作簿，失败 {len(failed)} 个 → {outdir}（汇总.xlsx）")
     raise typer.Exit(2 if failed else 0)
 
 
@@ -196,12 +243,13 @@ def derive_targets(budget: Path = typer.Argument(..., help="预算附表工作�
             console.print(f"已生成：{item.path}")
         for finding in item.findings:
             console.print(f"  [{finding.rule}] {finding.message}")
+    _exit_for(0, [f for item in derived for f in item.findings])
 
 
 @app.command()
 def explain(region: Path = typer.Argument(..., help="全地区预算附表工作簿"),
             benji: Optional[Path] = typer.Argument(None, help="本级预算附表工作簿"),
-            output: Path = typer.Option(..., "-o", "--output", help="输出 .md（同时生成 .html）"),
+            output: Path = typer.Option(..., "-o", "--output", help="输出 .md（同时生成 .html）或 .docx（Word 文档）"),
             templates: Optional[Path] = typer.Option(None, "--templates",
                                                      help="自定义说明模板所在文件夹（内含 explain.md.j2、explain.html.j2）")):
     """生成社会保险基金预算的说明（jinja2 模板；可用 --templates 指定修改过的模板）。"""
@@ -224,15 +272,16 @@ def rollup(paths: List[Path] = typer.Argument(..., help="下属单位与本级�
     from xltool.rollup import rollup as consolidate
 
     try:
-        report = consolidate(workbooks.expand_paths(paths), output)
+        report = consolidate(_files(paths), output)
     except workbooks.XltoolError as exc:
         _fail(exc)
     for line in report.lines:
         console.print(line)
     console.print(f"已生成：{output}")
+    _exit_for(report.unreadable, report.findings)
 
 
-addin_app = typer.Typer(help="Excel 加载项（xlwings 桌面版）", no_args_is_help=True)
+addin_app = ZhTyper(help="Excel 加载项（xlwings 桌面版）", no_args_is_help=True)
 app.add_typer(addin_app, name="addin")
 
 
@@ -318,6 +367,7 @@ def run(seeds: Path = typer.Argument(DEFAULT_SEEDS, help="种子文本所在文�
         _fail(exc)
     for line in summary.lines():
         console.print(line)
+    _exit_for(0, summary.findings)
 
 
 def main():   # pragma: no cover

@@ -1,9 +1,13 @@
 """Bulk conversion of folder trees (``xltool convert``): recognise, recompute or check, summarise.
 
-Work is spread over processes; each file is independent, so one bad file never
-stops the run: it becomes a summary row with its reason. Inputs are never
-written; outputs mirror the input tree. Check-only runs read with
-python-calamine (values only), write-back runs go through ``process.recompute_file``.
+Work is spread over worker processes (pebble); each file is independent and runs under a
+memory limit (RLIMIT_AS in the worker) and a time limit, so one bad file never stops the run:
+its crash, its timeout or its error becomes its summary row with the reason, and a fresh worker
+takes its place. Workers die with the parent (PR_SET_PDEATHSIG) and temporary files are removed
+on every exit path (``io.atomic``). Inputs are never written; outputs mirror the input tree;
+two inputs that would write the same output (``a.xls`` beside ``a.xlsx``) are both refused
+before anything is written. Check-only runs read with python-calamine (values only), write-back
+runs go through ``process.recompute_file``; either way the file's bytes are read once.
 
 Results are taken in input order (``walk`` is sorted) and streamed straight into
 the summary workbook (``xltool.summary``): nothing is sorted at the end and no
@@ -16,16 +20,16 @@ import multiprocessing
 import os
 import pkgutil
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 from xltool.core.findings import Finding
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUMMARY_NAME = "汇总.xlsx"
+TIMEOUT = float(os.environ.get("XLTOOL_FILE_TIMEOUT", 120))          # seconds per file
+MEMORY_MB = int(os.environ.get("XLTOOL_FILE_MEMORY_MB", 1536))        # address space a worker may add
 FORM_ZH = {"regional-target": "区域绩效目标表", "fund-expenditure-target": "基金支出绩效目标表",
            "self-evaluation": "支出绩效自评表", "project-target": "项目支出绩效目标表", "budget-tables": "预算附表"}
 
@@ -90,12 +94,31 @@ def walk_names(root: str | os.PathLike, skip: str | os.PathLike | None = None) -
 
 
 def _is_workbook(name: str) -> bool:
-    return Path(name).suffix.lower() in SUFFIXES and not name.startswith(("~$", ".~"))
+    from xltool.workbooks import is_workbook_name
+
+    return is_workbook_name(name)
+
+
+def collisions(names: list[str]) -> dict[str, str]:
+    """name → refusal, for inputs whose outputs would be the same file (``a.xls`` beside ``a.xlsx``)."""
+    from xltool.process import output_path
+
+    owners: dict[str, list[str]] = {}
+    for name in names:
+        owners.setdefault(os.path.normcase(str(output_path(name))), []).append(name)
+    refused = {}
+    for group in (g for g in owners.values() if len(g) > 1):
+        for name in group:
+            other = next(o for o in group if o != name)
+            refused[name] = (f"{name}：与 {other} 的输出文件相同（{output_path(name)}），两者都不处理，已拒绝"
+                             "（请改名后再处理）")
+    return refused
 
 
 def process_one(path: str, root: str, outdir: str, check_only: bool) -> tuple[FileRow, list[Finding]]:
     """One file, in a worker process. Never raises."""
     from xltool import process
+    from xltool.io import safety
     from xltool.io.calamine import read_grid_fast
     from xltool.core import reader
     from xltool.io.safety import UnsafeWorkbook
@@ -111,6 +134,12 @@ def process_one(path: str, root: str, outdir: str, check_only: bool) -> tuple[Fi
             result = process.recompute_file(src, Path(outdir) / rel)
     except (XltoolError, UnsafeWorkbook, reader.ReadError) as exc:
         row.status, row.reason = "失败", str(exc)
+        return row, []
+    except OSError as exc:
+        row.status, row.reason = "失败", safety.os_message(src, exc, "处理")
+        return row, []
+    except MemoryError:
+        row.status, row.reason = "失败", f"{src}：处理时超出内存上限（{MEMORY_MB} MB），已跳过"
         return row, []
     except Exception as exc:   # a file we did not foresee: report it, keep going
         row.status, row.reason = "失败", f"{src}：处理时出错（{type(exc).__name__}: {exc}）"
@@ -167,11 +196,15 @@ def _landed(result, outdir: Path) -> tuple[FileRow, list[Finding]]:
     """Write a remote worker's result workbook under outdir; keep its row and findings."""
     from xltool.process import output_path
 
+    from xltool.io import atomic, safety
+
     row, findings, data = result
     if data is not None:
         target = output_path(outdir / row.file)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            atomic.write_bytes(target, data)
+        except OSError as exc:
+            row.status, row.reason, findings = "失败", safety.os_message(target, exc), []
     return row, findings
 
 
@@ -189,44 +222,123 @@ def _preload() -> None:
     load_rules()
 
 
-def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jobs: int, stack: ExitStack):
+def _worker_init(parent: int, memory_mb: int) -> None:
+    """In each worker: die with the parent, clean up on SIGTERM, and a memory ceiling for any one file."""
+    import resource
+
+    from xltool.io import atomic
+
+    atomic.worker_start(parent)
+    if memory_mb:
+        try:
+            with open("/proc/self/statm") as fh:
+                used = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            used = 0
+        limit = used + memory_mb * 2**20
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+
+
+def _failed(name: str, root: str, reason: str) -> tuple[FileRow, list[Finding]]:
+    return FileRow(name, status="失败", reason=f"{os.path.join(root, name)}：{reason}"), []
+
+
+def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jobs: int, stack: ExitStack,
+                  timeout: float, memory_mb: int):
     """(row, findings) per file in input order from worker processes forked from this one.
 
-    The workers are forked here, before the summary workbook is opened, so none
-    of them inherits its open files.
+    The workers are forked here, before the summary workbook is opened, so none of them inherits
+    its open files. A bounded number of files is in flight; a worker that crashes (e.g. at its
+    memory ceiling) or overruns the time limit fails that one file and is replaced.
     """
+    from concurrent.futures import TimeoutError as Timeout
+
+    from pebble import ProcessExpired, ProcessPool
+
+    from xltool.io import atomic
+
     _preload()
+    atomic.start_janitor()   # shared by the workers: what a killed worker leaves is removed
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-    stack.callback(pool.shutdown, cancel_futures=True)
-    chunksize = max(1, min(32, len(names) // (jobs * 8)))
-    paths = (os.path.join(root, name) for name in names)
-    return pool.map(process_one, paths, repeat(root), repeat(outdir), repeat(check_only), chunksize=chunksize)
+    pool = ProcessPool(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), memory_mb),
+                       context=context)
+
+    def stop():
+        pool.stop()
+        pool.join()
+    stack.callback(stop)
+
+    def results():
+        window: deque = deque()
+        todo = iter(names)
+        for name in todo:
+            window.append((name, pool.schedule(process_one, (os.path.join(root, name), root, outdir, check_only),
+                                               timeout=timeout)))
+            if len(window) >= 4 * jobs:
+                break
+        while window:
+            name, future = window.popleft()
+            try:
+                yield future.result()
+            except Timeout:
+                yield _failed(name, root, f"处理超时（超过 {timeout:g} 秒），已跳过")
+            except ProcessExpired as exc:
+                yield _failed(name, root, f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过")
+            except MemoryError:
+                yield _failed(name, root, f"处理时超出内存上限（{memory_mb} MB），已跳过")
+            except Exception as exc:   # e.g. a result that could not be sent back
+                yield _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")
+            nxt = next(todo, None)
+            if nxt is not None:
+                window.append((nxt, pool.schedule(process_one, (os.path.join(root, nxt), root, outdir, check_only),
+                                                  timeout=timeout)))
+    return results()
 
 
 def _results(names: list[str], root: Path, outdir: Path, jobs: int, check_only: bool, scheduler: str | None,
-             stack: ExitStack):
+             stack: ExitStack, timeout: float, memory_mb: int):
     if scheduler:
         return stack.enter_context(closing(_cluster_results(scheduler, root, outdir, names, check_only)))
-    if jobs == 1 or len(names) < 2:   # in this process
-        return (process_one(os.path.join(root, name), str(root), str(outdir), check_only) for name in names)
-    return _pool_results(names, str(root), str(outdir), check_only, min(jobs, len(names)), stack)
+    if not names:
+        return iter(())
+    return _pool_results(names, str(root), str(outdir), check_only, max(1, min(jobs, len(names))), stack,
+                         timeout, memory_mb)
 
 
 def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check_only: bool = False,
-            on_progress=None, scheduler: str | None = None) -> ConvertSummary:
-    """Process every workbook under root; the summary workbook goes to outdir/汇总.xlsx."""
+            on_progress=None, scheduler: str | None = None, timeout: float | None = None,
+            memory_mb: int | None = None) -> ConvertSummary:
+    """Process every workbook under root; the summary workbook goes to outdir/汇总.xlsx.
+
+    timeout (seconds) and memory_mb (address space a worker may add) bound each file
+    (defaults ``TIMEOUT`` and ``MEMORY_MB``; 0 for memory: no ceiling).
+    """
     from xltool.summary import SummaryWriter
 
     root, outdir = Path(root), Path(outdir)
     names = walk_names(root, skip=outdir)
+    refused = {} if check_only else collisions(names)
+    inputs = {os.path.realpath(os.path.join(root, n)) for n in names}
+    if not check_only:
+        from xltool.process import output_path
+
+        for name in names:
+            if os.path.realpath(output_path(outdir / name)) in inputs and name not in refused:
+                refused[name] = f"{name}：输出文件 {output_path(outdir / name)} 是输入文件，已拒绝改写"
     summary = ConvertSummary(summary_path=outdir / SUMMARY_NAME)
     jobs = jobs or os.cpu_count() or 1
+    todo = [n for n in names if n not in refused]
     with ExitStack() as stack:
-        results = _results(names, root, outdir, jobs, check_only, scheduler, stack)
+        results = _results(todo, root, outdir, jobs, check_only, scheduler, stack,
+                           TIMEOUT if timeout is None else timeout, MEMORY_MB if memory_mb is None else memory_mb)
         writer = stack.enter_context(SummaryWriter(summary.summary_path))
-        for row, findings in results:
+        for name in names:
+            row, findings = (FileRow(name, status="失败", reason=refused[name]), []) if name in refused \
+                else next(results)
             writer.add(row, findings)
             summary.add(row, findings)
             if on_progress:

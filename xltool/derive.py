@@ -28,7 +28,7 @@ from xltool.core.calc.derive import Judgement, derive_figures, judge, suggested_
 from xltool.core.findings import SEVERITY_ORDER, Finding
 from xltool.core.reader import ReadForm
 from xltool.core.rules import XT140
-from xltool.workbooks import XltoolError, open_grid, read_workbook
+from xltool.workbooks import XltoolError, open_grid, plan_with_values, read_workbook
 
 
 @dataclass
@@ -219,7 +219,7 @@ def derive_targets(budget_path: str | Path, out_path: str | Path,
         if match is None:
             findings += list(XT140.check_target(target, book, calc))
         judgements = judge(target, figures)
-        plan = layout.plan_workbook(target)
+        plan = plan_with_values(target)
         _fill_measured(plan, judgements)
         path = out_dir / _file_name(book.entity, fund.name)
         xlsx.write_plan(plan, path)

@@ -43,11 +43,12 @@ def num(value) -> str:
     return format(value.normalize(), "f")
 
 
-def environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
+def environment(template_dir: Path = TEMPLATE_DIR, *, html: bool = False) -> jinja2.Environment:
+    """The Markdown environment, or (html=True) one where every template escapes, the Markdown
+    template's macros included when the HTML template imports them: text read from a workbook
+    (a region name, a label) never becomes markup in a page meant to be published."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), undefined=jinja2.StrictUndefined,
-                             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
-                                                                 default_for_string=False),
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = num
     env.filters["ordinal"] = ordinal
     return env
@@ -55,10 +56,9 @@ def environment(template_dir: Path = TEMPLATE_DIR) -> jinja2.Environment:
 
 def render(data: dict, template_dir: Path = TEMPLATE_DIR) -> tuple[str, str]:
     """(markdown, html) for prepared data."""
-    env = environment(template_dir)
     try:
-        markdown = env.get_template(MD_TEMPLATE).render(**data)
-        html = env.get_template(HTML_TEMPLATE).render(**data)
+        markdown = environment(template_dir).get_template(MD_TEMPLATE).render(**data)
+        html = environment(template_dir, html=True).get_template(HTML_TEMPLATE).render(**data)
     except jinja2.TemplateNotFound as exc:
         raise XltoolError(f"找不到预算说明模板 {exc.name}（应在 {template_dir}）") from exc
     return _tidy(markdown), html
@@ -120,6 +120,11 @@ def explain_budget(region, benji=None, out_path: str | Path | None = None, *, ht
     data = explain_data(region, benji)
     markdown, page = render(data, Path(template_dir) if template_dir else TEMPLATE_DIR)
     result = ExplainResult(markdown, page, data, notes=list(data["notes"]))
+    if out_path is not None and Path(out_path).suffix.lower() == ".docx":   # Word: the .docx alone
+        from xltool.explain_docx import write_docx
+
+        result.paths.append(write_docx(markdown, data, out_path))
+        return result
     if out_path is not None:
         md_path = Path(out_path)
         if md_path.suffix.lower() != ".md":

@@ -1,11 +1,15 @@
 """The tidy long table: one row per value read (``xltool export``).
 
 Columns: file, sheet, form, entity, table, code, item, column, cell, text,
-number, unit, computed. Text that a spreadsheet would run as a formula is
-escaped in CSV output (a leading apostrophe).
+number, unit, computed. In CSV output every text column is neutralised against
+formula injection (OWASP: a cell starting with = + - @ tab or CR gets a leading
+apostrophe); numbers stay numbers. Every output is written atomically, and an
+output that is one of the inputs or an existing workbook (not a previous export)
+is refused before anything is written.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from xltool.core import funds, layout
@@ -98,27 +102,61 @@ def escape_formula(text):
     return text
 
 
+TEXT_COLUMNS = [c for c in COLUMNS if c not in ("number", "computed")]
+
+
+def _refuse_overwrite(paths, output: Path) -> None:
+    """An output that is an input, or an existing workbook that is not a long table, is refused."""
+    from xltool.workbooks import XltoolError, expand_paths
+
+    real = os.path.realpath(output)
+    for path in expand_paths(paths):
+        if os.path.realpath(path) == real:
+            raise XltoolError(f"{output}：输出文件就是输入文件 {path}，已拒绝覆盖（请换一个输出文件名）")
+    if output.suffix.lower() in (".xlsx", ".xlsm", ".xls") and os.path.lexists(output):
+        from xltool.io.calamine import read_grid_fast
+        from xltool.io.safety import UnsafeWorkbook
+
+        try:
+            first = read_grid_fast(output).sheets[0]
+            header = [first.get(1, c) for c in range(1, len(COLUMNS) + 1)]
+        except (UnsafeWorkbook, IndexError):
+            header = None
+        if header != COLUMNS:
+            raise XltoolError(f"{output}：已存在且不是 xltool 导出的长表，已拒绝覆盖（请换一个输出文件名）")
+
+
 def export_long(paths, output: str | Path) -> int:
     import pandas as pd
 
+    from xltool.io import atomic
+
     output = Path(output)
+    suffix = output.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        from xltool.workbooks import XltoolError
+        raise XltoolError(f"{output}：不支持的输出格式（可用 .csv / .xlsx / .parquet）")
+    _refuse_overwrite(paths, output)
     rows = collect(paths)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["number"] = frame["number"].map(lambda d: None if d is None else str(d))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    suffix = output.suffix.lower()
-    if suffix == ".csv":
-        for col in ("text", "item", "entity", "column"):
-            frame[col] = frame[col].map(escape_formula)
-        frame.to_csv(output, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        from xltool.io import xlsx
+    try:
+        if suffix == ".csv":
+            for col in TEXT_COLUMNS:
+                frame[col] = frame[col].map(escape_formula)
+            with atomic.replacing(output) as tmp:
+                frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            from xltool.io import xlsx
 
-        wb = xlsx.long_table_workbook(frame)
-        xlsx.save_atomic(wb, output)
-    elif suffix == ".parquet":
-        frame.to_parquet(output, index=False)
-    else:
+            wb = xlsx.long_table_workbook(frame)
+            xlsx.save_atomic(wb, output)
+        else:
+            with atomic.replacing(output) as tmp:
+                frame.to_parquet(tmp, index=False)
+    except OSError as exc:
+        from xltool.io.safety import os_message
         from xltool.workbooks import XltoolError
-        raise XltoolError(f"{output}：不支持的输出格式（可用 .csv / .xlsx / .parquet）")
+
+        raise XltoolError(os_message(output, exc)) from exc
     return len(frame)

@@ -47,8 +47,9 @@ def write_findings_csv(findings: list[Finding], path: Path) -> None:
     from xltool.export import escape_formula
     from xltool.core.findings import SEVERITY_ZH
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+    from xltool.io import atomic
+
+    with atomic.replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(["文件", "规则", "级别", "位置", "说明", "应为", "实为", "相关单元格"])
         for f in findings:

@@ -1,18 +1,19 @@
 """Recompute and check whole workbook files (the library behind `recompute`, `check`, `run`)."""
 from __future__ import annotations
 
-import shutil
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltool.io import safety
+from xltool.io import atomic, safety
 from xltool.core import reader
 from xltool.core.cellref import a1
 from xltool.core.evaluate import Evaluation, evaluate
 from xltool.core.findings import ERROR, SEVERITY_ORDER, Finding
 from xltool.io.ooxml import writeback
 from xltool.io.ooxml.package import Unsupported
-from xltool.workbooks import XltoolError, open_grid, read_forms
+from xltool.workbooks import BACKUP_TAG, XltoolError, expand_with_names, open_grid, read_forms
 
 
 @dataclass
@@ -20,6 +21,7 @@ class FileResult:
     path: Path
     evaluations: list[Evaluation] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what the user should know (e.g. what an .xls lost)
 
     @property
     def errors(self) -> int:
@@ -48,7 +50,15 @@ def resolve(finding: Finding, read: reader.ReadForm, file: str) -> Finding:
 
 
 def evaluate_file(path: str | Path) -> FileResult:
-    return evaluate_grid(open_grid(path), Path(path))
+    return evaluate_grid(open_grid(path, read_once(path)), Path(path))
+
+
+def read_once(path: str | Path) -> bytes:
+    """The file's bytes, read once: everything computed and patched comes from these."""
+    try:
+        return safety.read_bytes(path)
+    except safety.UnsafeWorkbook as exc:
+        raise XltoolError(str(exc)) from exc
 
 
 def evaluate_grid(grid, path: Path, budgets=()) -> FileResult:
@@ -73,44 +83,136 @@ def output_path(target: str | Path) -> Path:
     return target.with_suffix(".xlsx") if target.suffix.lower() == ".xls" else target
 
 
-def recompute_file(path: str | Path, target: str | Path, budgets=()) -> FileResult:
+def plan(paths, outdir: str | Path | None) -> list[tuple[Path, Path | None, str]]:
+    """(input, output, refusal) for ``recompute paths -o outdir`` (outdir None: in place).
+
+    Outputs keep the sub-folders of a folder given; an output that is an input of the run (or the
+    input itself), or that two inputs would both write (``a.xls`` beside ``a.xlsx``, one name from
+    two folders), is refused before anything is written: output None and a Chinese message naming
+    both paths.
+    """
+    pairs = expand_with_names(paths)
+    inputs = {os.path.realpath(src): src for src, _ in pairs}
+    targets: list[Path] = []
+    for src, rel in pairs:
+        if outdir is None:
+            targets.append(output_path(src))
+        else:
+            targets.append(output_path(Path(outdir) / rel))
+    owners: dict[str, list[Path]] = {}
+    for src, target in zip((s for s, _ in pairs), targets):
+        owners.setdefault(os.path.realpath(target), []).append(src)
+    out = []
+    for (src, _), target in zip(pairs, targets):
+        real = os.path.realpath(target)
+        others = [o for o in owners[real] if o != src]
+        if others:
+            out.append((src, None, f"{src}：输出文件 {target} 与 {others[0]} 的输出相同，两者都不写，已拒绝"
+                                   "（请改名或分开处理）"))
+        elif outdir is not None and real == os.path.realpath(src):
+            out.append((src, None, f"{src}：输出文件 {target} 就是输入文件本身，已拒绝改写"
+                                   "（原位改写请用 --in-place，会保留备份）"))
+        elif real in inputs and real != os.path.realpath(src):
+            out.append((src, None, f"{src}：输出文件 {target} 是本次的另一个输入文件 {inputs[real]}，已拒绝改写"))
+        elif outdir is None and src.suffix.lower() == ".xls" and os.path.lexists(target):
+            out.append((src, None, f"{src}：旧版 .xls 的输出 {target} 已存在，已拒绝覆盖"))
+        else:
+            out.append((src, target, ""))
+    return out
+
+
+def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: bytes | None = None) -> FileResult:
     """Recompute one workbook and write the result (values, marks, findings sheet) to target.
 
-    The package is patched in place (``write_back``: fast, keeps everything else).
-    A legacy ``.xls`` is written as ``.xlsx`` (see ``output_path``).
+    The file is read once (``data``, read here when not given): its values are computed and its
+    package patched from the same bytes (``write_back``: fast, keeps everything else). A legacy
+    ``.xls`` is written as ``.xlsx`` (see ``output_path``), its form rebuilt from the template
+    (``io/legacy.py``; ``result.notes`` says what the conversion kept and what it could not). The
+    target is written atomically.
     """
     path, target = Path(path), output_path(target)
-    if path.suffix.lower() == ".xls":   # legacy: its values become a new .xlsx, which is recomputed
-        from xltool.io import xlsx
+    if data is None:
+        data = read_once(path)
+    grid = open_grid(path, data)
+    notes = []
+    if path.suffix.lower() == ".xls":   # legacy: rebuilt as a new .xlsx (io/legacy.py), which is recomputed
+        from xltool.io import legacy
 
-        xlsx.grid_to_xlsx(open_grid(path), target)
-        path = target
-    grid = open_grid(path)
+        data, notes = legacy.to_xlsx_bytes(grid, path)
+        path = path.with_suffix(".xlsx")
+        grid = open_grid(path, data)
     result = evaluate_grid(grid, path, budgets)
-    write_back(path, target, [(e.read.cells, e.computed, e.read.conversions, e.formulas, e.typed_over)
-                              for e in result.evaluations], result.findings, grid)
+    result.notes += notes
+    write_back(safety.Named(data, path), target,
+               [(e.read.cells, e.computed, e.read.conversions, e.formulas, e.typed_over)
+                for e in result.evaluations], result.findings, grid)
     return result
 
 
-def write_back(path: Path, target: Path, forms, findings, grid) -> None:
+def write_back(path, target: Path, forms, findings, grid) -> None:
     """Values of forms [(cells, computed)] and marks of findings into the workbook read as grid.
 
-    The package is patched (``ooxml.writeback``); one the patcher does not handle goes through openpyxl.
+    path: the workbook's file, or its bytes already read (``safety.Named``). The package is patched
+    (``ooxml.writeback``); one the patcher does not handle goes through openpyxl, which refuses
+    what it would lose. Both write the target atomically. Operating-system errors become one
+    Chinese line naming the target.
     """
+    target = Path(target)
     try:
         try:
+            if isinstance(path, safety.Named):
+                path.seek(0)
             writeback.write_back(path, target, forms, findings, writeback.meta_rows(grid))
         except Unsupported:
             from xltool.io import xlsx   # openpyxl: loaded only when needed
 
+            if isinstance(path, safety.Named):
+                path.seek(0)
             xlsx.write_back(path, target, (forms, findings))
     except safety.UnsafeWorkbook as exc:
         raise XltoolError(str(exc)) from exc
+    except OSError as exc:
+        raise XltoolError(safety.os_message(target, exc)) from exc
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.stem + BACKUP_TAG + path.suffix)
 
 
 def recompute_in_place(path: str | Path) -> FileResult:
-    """Keep a backup (FILE.bak.xlsx) and replace the file atomically."""
+    """Replace the file by its recomputed version, atomically, keeping the original once as FILE.bak.xlsx.
+
+    A symbolic link stays a link (its target is updated); permissions and owner are kept; a
+    read-only file or one with several hard links is refused (replacing it would ignore the
+    protection or split the links). A legacy .xls is kept and its .xlsx written beside it.
+    """
     path = Path(path)
-    backup = path.with_name(path.stem + ".bak" + path.suffix)
-    shutil.copy2(path, backup)
-    return recompute_file(path, path)
+    if path.suffix.lower() == ".xls":
+        target = output_path(path)
+        if os.path.lexists(target):
+            raise XltoolError(f"{path}：旧版 .xls 的输出 {target} 已存在，已拒绝覆盖")
+        return recompute_file(path, target)
+    real = Path(os.path.realpath(path))
+    try:
+        st = real.stat()
+    except OSError as exc:
+        raise XltoolError(safety.os_message(path, exc, "读取文件")) from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise XltoolError(f"{path}：不是普通文件，已拒绝原位改写")
+    if not (st.st_mode & 0o222) or not os.access(real, os.W_OK):
+        raise XltoolError(f"{path}：文件为只读，已拒绝原位改写（如确需重算，请用 -o 输出到其他文件夹）")
+    if st.st_nlink > 1:
+        raise XltoolError(f"{path}：文件有 {st.st_nlink} 个硬链接，原位改写会拆开这些链接，已拒绝"
+                          "（请用 -o 输出到其他文件夹）")
+    data = read_once(path)
+    staged = Path(atomic.scratch_dir(prefix=atomic.PREFIX, beside=real))
+    try:
+        result = recompute_file(path, staged / real.name, data=data)
+        try:
+            atomic.create_once(backup_path(real), data, like=st)
+            atomic.publish(staged / real.name, real, like=st)
+        except OSError as exc:
+            raise XltoolError(safety.os_message(path, exc)) from exc
+    finally:
+        atomic.remove_scratch(str(staged))
+    return result

@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from xltool.io import xlsx
-from xltool.core import funds, layout, model
+from xltool.core import funds, model
 from xltool.core.calc.budget import recompute_budget
 from xltool.core.findings import INFO, SEVERITY_ZH, WARNING, Finding, fmt
-from xltool.workbooks import XltoolError
+from xltool.workbooks import XltoolError, write_form
 
 ZERO = Decimal(0)
 # (received by the lower unit, paid by the upper unit), and the names used in the report
@@ -73,11 +72,16 @@ class RollupReport:
     transfers: list[TransferNet] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)      # the checks (XT1xx) of the written result
     path: Path | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (file, why): not a 附表, or unreadable
+    unreadable: int = 0                                           # of those, files that could not be read
 
     @property
     def lines(self) -> list[str]:
         """The report as Chinese text lines."""
         out = [f"汇总 {len(self.sources)} 个单位：{'、'.join(self.sources)}"]
+        if self.skipped:
+            out.append(f"已跳过 {len(self.skipped)} 个文件：")
+            out += [f"  {name}：{why}" for name, why in self.skipped]
         out += [f"【{SEVERITY_ZH[m.severity]}】{m.message}" for m in self.mismatches]
         out += [t.message for t in self.transfers if t.lower_total or t.upper_total]
         if not any(t.lower_total or t.upper_total for t in self.transfers):
@@ -101,6 +105,7 @@ def consolidate(books: list[model.BudgetWorkbook], names: list[str] | None = Non
     if not books:
         raise XltoolError("没有可汇总的附表")
     names = names or [book.entity or f"第{i + 1}个单位" for i, book in enumerate(books)]
+    check_levels(books, names)
     mismatches: list[Finding] = []
     years = {book.year for book in books if book.year is not None}
     if len(years) > 1:
@@ -122,7 +127,7 @@ def consolidate(books: list[model.BudgetWorkbook], names: list[str] | None = Non
         for i, book in enumerate(books):
             if kind not in book.tables:
                 mismatches.append(Finding("rollup", WARNING, f"{names[i]}缺少{spec.sheet}表，按空白汇总", kind))
-        columns = spec.columns_for(year or 2000)
+        columns = spec.columns_for(year)
         for i in present:   # the wording of the labels varies (预计累计结余数 / 累计结余预计数); the years may not
             stated = books[i].tables[kind].columns
             if stated and [re.findall(r"\d{4}", c) for c in stated] != [re.findall(r"\d{4}", c) for c in columns]:
@@ -152,11 +157,28 @@ def consolidate(books: list[model.BudgetWorkbook], names: list[str] | None = Non
     return result, mismatches, transfers
 
 
+def check_levels(books: list[model.BudgetWorkbook], names: list[str]) -> None:
+    """A 全地区 workbook already contains its own 本级: rolling up is 本级 + the subordinate units. A region's
+    全地区 beside its 本级 (or the same unit twice) is refused, never summed twice."""
+    seen: dict[tuple[str, str], str] = {}
+    for book, name in zip(books, names):
+        key = (book.region.strip(), "本级" if book.level == "本级" else "全地区")
+        if book.region.strip() and key in seen:
+            raise XltoolError(f"{seen[key]} 与 {name} 是同一单位（{book.entity or book.region}）的同一级次附表，"
+                              "不能重复汇总")
+        seen[key] = name
+    for (region, level), name in seen.items():
+        if level == "全地区" and (region, "本级") in seen:
+            raise XltoolError(f"{name} 是{region}全地区附表，已包含{region}本级；不能再与本级附表 "
+                              f"{seen[(region, '本级')]} 一起汇总（否则每个数都算两次）。汇总应为：本级附表 + "
+                              "各下属单位的全地区附表")
+
+
 def _net_transfers(books, result, top) -> list[TransferNet]:
     balance = result.tables.get("balance")
     if balance is None:
         return []
-    columns = funds.TABLE_BY_KIND["balance"].columns_for(result.year or 2000)
+    columns = funds.TABLE_BY_KIND["balance"].columns_for(result.year)
     nets = []
     for lower_key, upper_key, _, _ in TRANSFER_PAIRS:
         for j in range(2):
@@ -196,13 +218,27 @@ def rollup(paths: list[str | Path], out_path: str | Path, top: str | Path | int 
     ``top``: the group's own 本级 workbook (a path among ``paths`` or its index); by default the one
     workbook at level 本级. ``region``: the consolidated unit's name (default: the top unit's region).
     """
-    from xltool.derive import read_budget
     from xltool.process import evaluate_file
+    from xltool.workbooks import read_workbook
 
-    paths = [Path(p) for p in paths]
-    if not paths:
+    given = [Path(p) for p in paths]
+    if not given:
         raise XltoolError("请给出要汇总的附表工作簿")
-    reads = [read_budget(p) for p in paths]
+    paths, reads, skipped, unreadable = [], [], [], 0
+    for path in given:   # files that are not 附表 (or cannot be read) are skipped and listed
+        try:
+            read = next((f for f in read_workbook(path) if f.form == model.BUDGET_TABLES), None)
+        except XltoolError as exc:
+            skipped.append((path.name, f"无法读取（{exc}）"))
+            unreadable += 1
+            continue
+        if read is None:
+            skipped.append((path.name, "不是社会保险基金预算附表"))
+            continue
+        paths.append(path)
+        reads.append(read)
+    if not reads:
+        raise XltoolError("没有可汇总的附表：" + "；".join(f"{n}：{why}" for n, why in skipped))
     books = [copy.deepcopy(r.instance) for r in reads]
     names = [p.name for p in paths]
     if isinstance(top, (str, Path)):
@@ -216,8 +252,8 @@ def rollup(paths: list[str | Path], out_path: str | Path, top: str | Path | int 
         for message, sheet, _r, _c in read.problems:
             mismatches.append(Finding("rollup", WARNING, f"{name}：{sheet} {message}，该行未汇总"))
     out = Path(out_path)
-    xlsx.write_plan(layout.plan_workbook(book), out)
-    report = RollupReport(book, names, mismatches, transfers, path=out)
+    write_form(book, out)
+    report = RollupReport(book, names, mismatches, transfers, path=out, skipped=skipped, unreadable=unreadable)
     report.findings = evaluate_file(out).findings
     return report
 

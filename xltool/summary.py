@@ -13,8 +13,6 @@ complete: it is written to a temporary file in the same folder, then renamed.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -91,7 +89,7 @@ class SummaryWriter:
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.rule_counts: dict[str, int] = {}
         self._tmp: Path | None = None
-        self._scratch = tempfile.mkdtemp(prefix="xltool-summary-")   # xlsxwriter's per-sheet row files
+        self._scratch = atomic.scratch_dir("xltool-summary-")   # xlsxwriter's per-sheet row files
         try:
             self._tmp = atomic.temp_beside(self.target)
             self._book = xlsxwriter.Workbook(str(self._tmp), {**BOOK_OPTIONS, "tmpdir": self._scratch})
@@ -123,13 +121,13 @@ class SummaryWriter:
             self.abort()
             raise
         finally:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            atomic.remove_scratch(self._scratch)
 
     def abort(self) -> None:
         """Drop the unfinished workbook: the target is left as it was, no temporary file remains."""
         if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
-        shutil.rmtree(self._scratch, ignore_errors=True)
+            atomic.discard(self._tmp)
+        atomic.remove_scratch(self._scratch)
 
     def __enter__(self) -> SummaryWriter:
         return self

@@ -16,13 +16,47 @@ class XltoolError(Exception):
     """The one base error: a Chinese message for the user (file, sheet, cell where it applies)."""
 
 
-def write_template(form: str, path: str | Path, year: int | None = None) -> Path:
+def write_template(form: str, path: str | Path, year: int | None = None, region: str = "",
+                   level: str = "全地区", fund: str = "") -> Path:
+    """A blank form. ``year`` None leaves the year blank in titles and headers (上年/本年 columns);
+    ``level`` 本级 gives the 本级 附表 (表八–十四); ``fund`` (险种) is for the target and evaluation forms."""
     if form not in model.FORM_IDS:
         raise XltoolError(f"未知表单类型“{form}”，可选：{'、'.join(model.FORM_IDS)}")
+    if level not in layout.LEVELS:
+        raise XltoolError(f"未知级次“{level}”，可选：{'、'.join(layout.LEVELS)}")
+    if year is not None and not 1900 < year < 2200:
+        raise XltoolError(f"年度“{year}”不合理，请写四位年份，如 2025")
+    if fund and form == model.BUDGET_TABLES:
+        raise XltoolError("预算附表包含全部险种，不能指定 --fund")
     path = Path(path)
     from xltool.io import xlsx
 
-    xlsx.write_plan(layout.plan_workbook(layout.blank_instance(form, year)), path)
+    instance = layout.blank_instance(form, year, region=region.strip(), level=level, fund=fund.strip())
+    return write_form(instance, path)
+
+
+def plan_with_values(instance) -> layout.WorkbookPlan:
+    """The template-layout plan of a form instance, every formula cell given its computed value (cached in
+    the file, so that pandas, calamine and mail previews see totals without a spreadsheet recalculating).
+    A value the instance states (an imported published total) is kept."""
+    from xltool.core.evaluate import compute
+
+    plan = layout.plan_workbook(instance)
+    cells = {cp.field: (sheet.name, cp.row, cp.col) for sheet in plan.sheets for cp in sheet.cells if cp.field}
+    computed, _ = compute(reader.ReadForm(instance, cells))
+    for sheet in plan.sheets:
+        for cp in sheet.cells:
+            if cp.formula and cp.value in (None, "") and computed.get(cp.field) not in (None, ""):
+                cp.value = computed[cp.field]
+    return plan
+
+
+def write_form(instance, path: str | Path) -> Path:
+    """A form instance as a workbook in the template layout (formula cells with their values)."""
+    from xltool.io import xlsx
+
+    path = Path(path)
+    xlsx.write_plan(plan_with_values(instance), path)
     return path
 
 
@@ -56,13 +90,14 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     return files, [f"{path.name}：{note}" for note in result.notes]
 
 
-def open_grid(path: str | Path):
-    """Read a workbook file into a BookGrid; any failure becomes an XltoolError naming the file."""
+def open_grid(path: str | Path, data: bytes | None = None):
+    """Read a workbook file (or its bytes, already read) into a BookGrid; any failure becomes an
+    XltoolError naming the file."""
     from xltool.io.calamine import read_grid_fast
 
     path = Path(path)
     try:
-        return read_grid_fast(path)
+        return read_grid_fast(path, data)
     except safety.UnsafeWorkbook as exc:   # already a clear message naming the file
         raise XltoolError(str(exc)) from exc
     except Exception as exc:   # openpyxl raises many kinds; all mean "not a readable workbook"
@@ -81,13 +116,30 @@ def read_workbook(path: str | Path) -> list[reader.ReadForm]:
     return read_forms(open_grid(path), path)
 
 
+BACKUP_TAG = ".bak"          # FORM.xlsx → FORM.bak.xlsx (recompute --in-place)
+OWN_NAMES = ("汇总.xlsx",)   # convert's summary workbook
+
+
+def is_workbook_name(name: str) -> bool:
+    """A workbook a folder walk takes: not Excel's lock files, our temporary files, our backups or
+    our summary (xltool's own outputs are never taken as inputs)."""
+    p = Path(name)
+    return (p.suffix.lower() in (".xlsx", ".xlsm", ".xls") and not p.name.startswith(("~$", ".~"))
+            and not p.stem.lower().endswith(BACKUP_TAG) and p.name not in OWN_NAMES)
+
+
 def expand_paths(paths) -> list[Path]:
-    """Files as given; folders walked for workbooks (Excel's lock files and our temp files skipped)."""
-    out: list[Path] = []
+    """Files as given; folders walked for workbooks (see ``is_workbook_name``)."""
+    return [src for src, _ in expand_with_names(paths)]
+
+
+def expand_with_names(paths) -> list[tuple[Path, Path]]:
+    """(file, its path relative to the folder given, or its name when given as a file)."""
+    out: list[tuple[Path, Path]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".xls")
-                          and not p.name.startswith(("~$", ".~")))
+            out += sorted((p, p.relative_to(path)) for p in path.rglob("*")
+                          if is_workbook_name(p.name) and p.is_file())
         else:
-            out.append(path)
+            out.append((path, Path(path.name)))
     return out

@@ -4,9 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from xltool import summary, workbooks
-from xltool.io import xlsx
 from xltool.convert import FORM_ZH, FileRow, walk
-from xltool.core import layout, model, rollover
+from xltool.core import model, rollover
+
+NOT_ROLLED = "未结转"
+SELF_EVALUATION_REASON = ("自评表是对本年的年终评价，不结转下年；如需用其实际完成值填写项目目标表的“上年完成值”，"
+                          "请用 --actuals 指定自评表")
 
 
 def _inputs(paths) -> list[tuple[Path, Path]]:
@@ -20,29 +23,79 @@ def _inputs(paths) -> list[tuple[Path, Path]]:
     return out
 
 
-def _actuals(evaluations) -> dict[str, dict[str, str]]:
-    """project → {三级指标: 实际完成值} from self-evaluations given alongside."""
-    return {e.project: {i.level3: i.actual for i in e.indicators if i.actual} for e in evaluations}
-
-
-def rollover_paths(paths, to_year: int, outdir: str | Path) -> list[FileRow]:
-    outdir = Path(outdir)
+def read_actuals(paths) -> tuple[dict[str, tuple[int | None, dict[str, str]]], list[FileRow]]:
+    """Self-evaluations given with ``--actuals``: project → (year, {三级指标: 实际完成值}); and rows for
+    files that could not be used."""
+    found: dict[str, tuple[int | None, dict[str, str]]] = {}
     rows: list[FileRow] = []
-    loaded = []
     for path, rel in _inputs(paths):
         try:
-            loaded.append((path, rel, workbooks.read_workbook(path)))
+            reads = workbooks.read_workbook(path)
         except workbooks.XltoolError as exc:
             rows.append(FileRow(str(rel), status="失败", reason=str(exc)))
-    actuals = _actuals(r.instance for _, _, reads in loaded for r in reads if r.form == model.SELF_EVALUATION)
-    for path, rel, reads in loaded:
+            continue
+        evaluations = [r.instance for r in reads if r.form == model.SELF_EVALUATION]
+        if not evaluations:
+            rows.append(FileRow(str(rel), status="失败", reason=f"{path}：不是支出绩效自评表，不能用作 --actuals"))
+        for e in evaluations:
+            found[rollover.norm_name(e.project)] = (e.year, {rollover.norm_name(i.level3): i.actual
+                                                             for i in e.indicators if i.actual and i.level3})
+    return found, rows
+
+
+def _last_year_note(instance, actuals) -> tuple[dict[str, str] | None, str]:
+    """The actuals for a project target form and a note (Chinese) on how 上年完成值 was filled."""
+    if instance.form != model.PROJECT_TARGET:
+        return None, ""
+    match = actuals.get(rollover.norm_name(instance.project))
+    if match is None:
+        return None, f"提示：未给出项目“{instance.project}”的自评表（--actuals），上年完成值留空，请据实填写"
+    year, values = match
+    if year is not None and instance.year is not None and year != instance.year:
+        return None, (f"提示：项目“{instance.project}”的自评表为 {year} 年，不是 {instance.year} 年，"
+                      "未使用，上年完成值留空")
+    missing = [i.level3 for i in instance.indicators if i.level3 and rollover.norm_name(i.level3) not in values]
+    note = "上年完成值取自自评表的实际完成值"
+    if missing:
+        note += f"；{len(missing)} 项指标在自评表中没有实际完成值，留空：{'、'.join(missing)}"
+    return values, note
+
+
+def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=(), force: bool = False
+                   ) -> list[FileRow]:
+    """Next year's forms from this year's, one workbook each, plus 汇总.xlsx in ``outdir``.
+
+    ``to_year``: the new year (None: each form's year + 1); any other than the next year is refused
+    unless ``force``. ``actuals``: self-evaluation files whose 实际完成值 become the project target
+    forms' 上年完成值 (else left blank, with a note). Self-evaluations among ``paths`` are not rolled
+    (row status 未结转, with the reason). Each row's ``reason`` carries the notes.
+    """
+    outdir = Path(outdir)
+    given, rows = read_actuals(actuals)
+    for path, rel in _inputs(paths):
+        try:
+            reads = workbooks.read_workbook(path)
+        except workbooks.XltoolError as exc:
+            rows.append(FileRow(str(rel), status="失败", reason=str(exc)))
+            continue
         for n, read in enumerate(reads):
+            instance = read.instance
             if read.form == model.SELF_EVALUATION:
-                continue   # used for 上年完成值, not rolled itself
-            new = rollover.roll(read.instance, to_year, actuals.get(getattr(read.instance, "project", "")))
+                rows.append(FileRow(str(rel), FORM_ZH[read.form], str(instance.entity), status=NOT_ROLLED,
+                                    reason=SELF_EVALUATION_REASON))
+                continue
+            problem = rollover.refusal(instance.year, to_year)
+            if problem and not (force and to_year is not None):
+                hint = "" if instance.year is None and to_year is None else "（确需如此，请加 --force）"
+                rows.append(FileRow(str(rel), FORM_ZH[read.form], str(instance.entity), status="失败",
+                                    reason=f"{path}：{problem}{hint}"))
+                continue
+            year = to_year if to_year is not None else instance.year + 1
+            values, note = _last_year_note(instance, given)
+            new = rollover.roll(instance, year, values)
             name = rel.with_suffix(".xlsx") if len(reads) == 1 else rel.with_name(f"{rel.stem}_{n + 1}.xlsx")
-            xlsx.write_plan(layout.plan_workbook(new), outdir / name)
-            rows.append(FileRow(str(name), FORM_ZH[read.form], str(read.instance.entity)))
+            workbooks.write_form(new, outdir / name)
+            rows.append(FileRow(str(name), FORM_ZH[read.form], str(instance.entity), reason=note))
     summary.write_summary(rows, [], outdir / "汇总.xlsx")
     return rows
 
@@ -62,7 +115,7 @@ def self_evaluation_paths(paths, outdir: str | Path) -> list[FileRow]:
         for n, read in enumerate(targets):
             evaluation = rollover.start_self_evaluation(read.instance)
             name = rel.with_name(f"{rel.stem}_自评表{'' if len(targets) == 1 else n + 1}.xlsx")
-            xlsx.write_plan(layout.plan_workbook(evaluation), outdir / name)
+            workbooks.write_form(evaluation, outdir / name)
             rows.append(FileRow(str(name), FORM_ZH[model.SELF_EVALUATION], evaluation.project))
     summary.write_summary(rows, [], outdir / "汇总.xlsx")
     return rows

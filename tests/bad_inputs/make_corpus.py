@@ -70,6 +70,49 @@ def _million_rows() -> bytes:
     return out.getvalue()
 
 
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _cells(*refs: str, dimension: str = "A1", extra: str = "") -> str:
+    """A worksheet with a number in each cell of refs (in the given order), declaring ``dimension``."""
+    rows: dict[int, list[str]] = {}
+    for ref in refs:
+        row = int("".join(ch for ch in ref if ch.isdigit()) or 1)
+        rows.setdefault(row, []).append(f'<c r="{ref}"><v>1</v></c>')
+    body = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in sorted(rows.items()))
+    return (f'<?xml version="1.0"?><worksheet {NS}><dimension ref="{dimension}"/><sheetData>{body}</sheetData>'
+            f"{extra}</worksheet>")
+
+
+def _with_part(name: str, data: str) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(_minimal_xlsx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for part in src.namelist():
+            if part != name:
+                dst.writestr(part, src.read(part))
+        dst.writestr(name, data)
+    return out.getvalue()
+
+
+def _shared_strings(declared: int) -> bytes:
+    return _with_part("xl/sharedStrings.xml", f'<?xml version="1.0"?><sst {NS} count="{declared}" '
+                                              f'uniqueCount="{declared}"><si><t>a</t></si></sst>')
+
+
+def _xls(*cells: tuple[int, int]) -> bytes:
+    """A real BIFF8 .xls (xlwt) with a value in each (row, col), 0-based."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sheet1")
+    for r, c in cells:
+        sheet.write(r, c, 1)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def _ole(extra: bytes = b"") -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + extra + b"\x00" * 512
 
@@ -85,6 +128,16 @@ CASES = {
     "million_rows.xlsx": (_million_rows, "超过 2000000 个单元格的上限"),
     "xxe.xlsx": (lambda: _minimal_xlsx(XXE), "无法打开工作簿"),
     "entity_expansion.xlsx": (lambda: _minimal_xlsx(BILLION_LAUGHS), "无法打开工作簿"),
+    # issue 15: limits that hold whatever the file declares
+    "cell_at_XFD1048576.xlsx": (lambda: _minimal_xlsx(_cells("A1", "XFD1048576")), "个单元格的上限"),
+    "cell_at_XFD5000.xlsx": (lambda: _minimal_xlsx(_cells("A1", "XFD5000")), "个单元格的上限"),
+    "lying_dimension.xlsx": (lambda: _minimal_xlsx(_cells("A1", "Z100000", dimension="A1:B2")), "个单元格的上限"),
+    "beyond_the_sheet.xlsx": (lambda: _minimal_xlsx(_cells("A1", "AAAA1")), "超出工作表范围"),
+    "huge_merge.xlsx": (lambda: _minimal_xlsx(_cells("A1", extra='<mergeCells count="1"><mergeCell '
+                                                               'ref="A1:XFD1048576"/></mergeCells>')), "过大的合并区域"),
+    "shared_strings_declared.xlsx": (lambda: _shared_strings(4_000_000_000), "共享字符串"),
+    "far_cell.xls": (lambda: _xls((0, 0), (65535, 255)), "个单元格的上限"),
+    "not_really.xls": (lambda: _minimal_xlsx(), "不是旧版 Excel 文件"),
 }
 
 

@@ -75,6 +75,9 @@ class RowSpec:
     indent: int = 0
 
 
+BLANK_YEAR = "    "   # an unknown year in a title: room to write it in
+
+
 @dataclass(frozen=True)
 class TableSpec:
     kind: str
@@ -84,10 +87,16 @@ class TableSpec:
     percent: str = ""          # the % column's label, "" when none
     sheet: str = ""            # sheet name in our workbooks
 
-    def title_for(self, region: str, year: int) -> str:
+    def title_for(self, region: str, year: int | None) -> str:
+        """The printed title; an unknown year is left blank for the clerk to fill in (never a made-up one)."""
+        if year is None:
+            return self.title.format(region=region, prev=BLANK_YEAR, year=BLANK_YEAR)
         return self.title.format(region=region, prev=year - 1, year=year)
 
-    def columns_for(self, year: int) -> list[str]:
+    def columns_for(self, year: int | None) -> list[str]:
+        """Column labels; without a year they read 上年… / 本年…."""
+        if year is None:
+            return [c.replace("{prev}年", "上年").replace("{year}年", "本年") for c in self.columns]
         return [c.format(prev=year - 1, year=year) for c in self.columns]
 
 

@@ -250,7 +250,7 @@ def plan_target_form(instance) -> SheetPlan:
 def _footer_formula(form, key, columns, first, last) -> str:
     if key == "weight_sum":
         c = col_letter(1 + [col.key for col in columns].index("weight"))
-        return f"=SUM({c}{first}:{c}{last})"
+        return f'=IF(COUNT({c}{first}:{c}{last})=0,"",SUM({c}{first}:{c}{last}))'
     return ""
 
 
@@ -258,14 +258,14 @@ def plan_budget_workbook(book: model.BudgetWorkbook) -> list[SheetPlan]:
     """Lay out the seven 附表 of one unit and level, one sheet each."""
     level = 1 if book.level == "本级" else 0
     region = book.region + ("本级" if level else "")
-    year = book.year or 2000
+    year = book.year   # None: a blank template, the year left for the clerk to fill in
     return [plan_budget_table(spec, book.tables.get(spec.kind), region, year,
                               (book.tables[spec.kind].number if spec.kind in book.tables and
                                book.tables[spec.kind].number else spec.numbers[level]))
             for spec in funds.TABLES]
 
 
-def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, region: str, year: int,
+def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, region: str, year: int | None,
                       number: str) -> SheetPlan:
     plan = SheetPlan(spec.sheet, model.BUDGET_TABLES)
     columns = (table.columns if table and len(table.columns) == len(spec.columns) else spec.columns_for(year))
@@ -288,7 +288,7 @@ def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, re
         r = 4 + n
         row = stated.get(rs.key)
         plan.put(r, 1, "", "label")
-        plan.put(r, 2, row.label if row else rs.label, "label", f"{spec.kind}.{rs.key}.label")
+        plan.put(r, 2, row.label if row else _level_label(rs.label, number), "label", f"{spec.kind}.{rs.key}.label")
         for j in range(len(columns)):
             c = 3 + j
             value = row.values[j] if row and j < len(row.values) else None
@@ -302,6 +302,14 @@ def plan_budget_table(spec: funds.TableSpec, table: model.BudgetTable | None, re
             plan.put(r, 5, row.percent if row else None, "computed", f"{spec.kind}.{rs.key}.pct",
                      f'=IF(OR({a}{r}="",{a}{r}=0),"",ROUND(N({b}{r})/{a}{r},4))', "0.00%")
     return plan
+
+
+def _level_label(label: str, number: str) -> str:
+    """A template's 合计 label names its level (本级 tables are 表八–十四)."""
+    return label.replace("全地区", "本级") if number in BENJI_NUMBERS else label
+
+
+BENJI_NUMBERS = {spec.numbers[1] for spec in funds.TABLES}
 
 
 def _sum_formula(kind, key, specs, rows_of, letter) -> str:
@@ -361,14 +369,30 @@ def plan_workbook(instance) -> WorkbookPlan:
     return WorkbookPlan(instance.form, sheets, {"form": instance.form, "version": FORMAT_VERSION, **meta})
 
 
-def blank_instance(form: str, year: int | None = None):
-    """An empty instance of a form, for templates."""
+LEVELS = ("全地区", "本级")
+
+
+def blank_instance(form: str, year: int | None = None, region: str = "", level: str = "全地区", fund: str = ""):
+    """An empty instance of a form, for templates: the year (None: left blank), region, level and fund
+    written where the form has them (F1: 地区 and 险种; F2–F4: 预算单位 / 支出部门 and 项目名称; F5: the
+    unit, and 本级 → 表八–十四)."""
     cls = {model.REGIONAL_TARGET: model.RegionalTarget, model.FUND_EXPENDITURE_TARGET: model.FundExpenditureTarget,
            model.SELF_EVALUATION: model.SelfEvaluation, model.PROJECT_TARGET: model.ProjectTarget,
            model.BUDGET_TABLES: model.BudgetWorkbook}[form]
     instance = cls(year=year)
+    unit = region + ("本级" if level == "本级" and region and not region.endswith("本级") else "")
     if form == model.BUDGET_TABLES:
-        instance.region, instance.level = "", "全地区"
+        instance.region, instance.level = region, level
+    elif form == model.REGIONAL_TARGET:
+        instance.region, instance.fund = unit, fund
+        instance.title = f"{unit}{TITLES[form][0]}" if unit else ""
+    else:
+        if form == model.SELF_EVALUATION:
+            instance.department = unit
+        else:
+            instance.unit = unit
+        if fund:
+            instance.project = f"{unit}{fund}{'' if fund.endswith('基金') else '基金'}支出"
     return instance
 
 

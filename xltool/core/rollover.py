@@ -14,8 +14,9 @@ from xltool.core.values import parse_value
 MONEY_UNITS = ("元", "万元", "亿元")
 
 
-def _advance(text: str, to_year: int) -> str:
-    return re.sub(rf"{to_year - 1}(\s*)年", rf"{to_year}\1年", text or "")
+def _advance(text: str, to_year: int, from_year: int | None = None) -> str:
+    from_year = to_year - 1 if from_year is None else from_year
+    return re.sub(rf"{from_year}(\s*)年", rf"{to_year}\1年", text or "")
 
 
 def roll_budget(book: model.BudgetWorkbook, to_year: int) -> model.BudgetWorkbook:
@@ -52,19 +53,38 @@ def _is_amount(text: str) -> bool:
     return bool(quantity and quantity.unit in MONEY_UNITS)
 
 
+def refusal(year: int | None, to_year: int | None) -> str | None:
+    """Why rolling a form of ``year`` over to ``to_year`` is refused (None: it is the next year)."""
+    if year is None:
+        return "无法确定本表的年度（标题或表头中应有年份），不能结转"
+    if to_year is None or to_year == year + 1:
+        return None
+    if to_year <= year:
+        return f"本表为 {year} 年，结转只能到下一年（{year + 1} 年），不能结转到 {to_year} 年"
+    return (f"本表为 {year} 年，结转只能到下一年（{year + 1} 年）；结转到 {to_year} 年会把 {year} 年的预算数"
+            f"当作 {to_year - 1} 年的执行数")
+
+
+def norm_name(text: str) -> str:
+    """A project name for matching a target form with its self-evaluation."""
+    text = re.sub(r"\s+", "", text or "")
+    return re.sub(r"(绩效)?(自评表|目标表)$", "", text)
+
+
 def roll_targets(instance, to_year: int, actuals: dict[str, str] | None = None):
     """F1/F2/F4: structure and targets carry over, amounts are cleared; F4's 上年完成值 is
-    this year's actual (``actuals``: 三级指标 → 实际完成值, from a self-evaluation) or else the target."""
+    this year's actual (``actuals``: 三级指标 → 实际完成值, from the matching self-evaluation);
+    without one it is left blank (never the target, which is not what was achieved)."""
     new = copy.deepcopy(instance)
     new.year = to_year
-    new.title = _advance(new.title, to_year)
+    new.title = _advance(new.title, to_year, instance.year)
     for name in ("income_yi", "expenditure_yi", "total", "fund_amount", "other_amount", "fiscal", "other",
                  "budget", "executed"):
         if hasattr(new, name):
             setattr(new, name, None)
     for indicator in new.indicators:
         if instance.form == model.PROJECT_TARGET:
-            indicator.last_year = (actuals or {}).get(indicator.level3) or indicator.target
+            indicator.last_year = (actuals or {}).get(norm_name(indicator.level3), "")
         elif instance.form in (model.REGIONAL_TARGET, model.FUND_EXPENDITURE_TARGET) and _is_amount(indicator.target):
             indicator.target = ""
         if instance.form == model.SELF_EVALUATION:

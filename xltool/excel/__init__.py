@@ -181,11 +181,10 @@ def explain(book=None, *, alert: bool = True) -> MacroResult:
 
 def rollover(book=None, *, alert: bool = True) -> MacroResult:
     """结转下年：以本工作簿的表单生成下一年度的空白表（与 ``xltool rollover`` 相同），写在工作簿旁。"""
-    from xltool.core import layout, model
+    from xltool.core import model
     from xltool.core import rollover as core_rollover
     from xltool.excel.adapter import XlwingsBook
-    from xltool.io import xlsx
-    from xltool.workbooks import XltoolError, read_forms
+    from xltool.workbooks import XltoolError, read_forms, write_form
 
     book = _book(book)
     try:
@@ -206,7 +205,7 @@ def rollover(book=None, *, alert: bool = True) -> MacroResult:
         stem = f"{_stem(book)}_{year + 1}年" + (f"_{n + 1}" if len(forms) > 1 else "")
         path = _free_path(folder, stem, (".xlsx",))
         path = path.with_name(path.name + ".xlsx")
-        xlsx.write_plan(layout.plan_workbook(new), path)
+        write_form(new, path)   # as `xltool rollover`: formula cells with their values
         paths.append(path)
     message = f"已生成下一年度（{forms[0].instance.year + 1} 年）的空白表：{'、'.join(p.name for p in paths)}\n位置：{folder}"
     return _alert(book, MacroResult(message, paths=paths), alert)

@@ -1,36 +1,255 @@
-"""Files appear whole or not at all: write beside the target, then rename over it."""
+"""Files appear whole or not at all, and no temporary file outlives the run, however it ends.
+
+- ``replacing(target)``: write a temporary file beside the target, then rename it over the target;
+  ``like=`` an existing file gives the result that file's permissions and owner (in-place writes).
+- ``create_once(target, data)``: a file that is written once and never replaced (backups).
+- Every temporary file and scratch folder is registered with a *janitor*: a tiny process started
+  on first use that outlives this one. It is told of each temporary path before the path exists
+  and of its end after the rename; when every holder of its pipe is gone (this process and its
+  workers, whether they returned, raised, got SIGTERM or SIGKILL) it removes what is left.
+- ``on_signals()`` turns SIGTERM / SIGHUP into ``SystemExit`` so that ``with`` blocks unwind;
+  ``worker_start()`` makes a worker process die with its parent (``PR_SET_PDEATHSIG``) and clean
+  its own temporary files on SIGTERM.
+"""
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+PREFIX = ".~xltool-"
+_JANITOR_CODE = r"""
+import os, shutil, signal, sys
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(s, signal.SIG_IGN)
+live = set()
+for line in sys.stdin.buffer:
+    op, path = line[:1], bytes.fromhex(line[1:].strip().decode())
+    if op == b"+":
+        live.add(path)
+    elif op == b"-":
+        live.discard(path)
+for path in live:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+"""
+_janitor: subprocess.Popen | None = None
+_janitor_pid: int | None = None     # the process that started it (a fork must not write to another's pipe state)
+_mine: set[str] = set()             # this process's live temporary paths
+
+
+def _janitor_fd() -> int | None:
+    global _janitor, _janitor_pid
+    if _janitor is not None and os.getpid() != _janitor_pid:
+        return _janitor.stdin.fileno()   # a forked worker shares its parent's janitor (it cannot poll it)
+    if _janitor is None or _janitor.poll() is not None:
+        try:
+            _janitor = subprocess.Popen([sys.executable, "-I", "-S", "-c", _JANITOR_CODE], stdin=subprocess.PIPE,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+            _janitor_pid = os.getpid()
+        except OSError:   # no janitor: temporary files are still removed on every Python exit path
+            return None
+    return _janitor.stdin.fileno()
+
+
+def start_janitor() -> None:
+    """Start the janitor now (before forking workers, so that they share it)."""
+    _janitor_fd()
+
+
+def _tell(op: str, path: str) -> None:
+    fd = _janitor_fd()
+    if fd is None:
+        return
+    line = (op + os.fsencode(path).hex() + "\n").encode()
+    try:
+        os.write(fd, line)   # well under PIPE_BUF: one atomic write even from several processes
+    except OSError:
+        pass
+
+
+def register(path: str | os.PathLike) -> None:
+    path = os.path.abspath(path)
+    _mine.add(path)
+    _tell("+", path)
+
+
+def release(path: str | os.PathLike) -> None:
+    path = os.path.abspath(path)
+    _mine.discard(path)
+    _tell("-", path)
+
 
 def temp_beside(target: Path) -> Path:
-    """An empty temporary file in the target's folder (created with it), hidden from folder walks."""
+    """An empty temporary file in the target's folder, hidden from folder walks, known to the janitor."""
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~xltool-", suffix=target.suffix or ".tmp", dir=target.parent)
-    os.close(fd)
-    return Path(tmp)
+    tmp = target.parent / f"{PREFIX}{uuid.uuid4().hex}{target.suffix or '.tmp'}"
+    register(tmp)                      # before it exists: a kill right after creating it still cleans up
+    try:
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except BaseException:
+        release(tmp)
+        raise
+    return tmp
 
 
-def publish(tmp: Path, target: Path) -> None:
-    """Give the finished file the permissions a new file would have, and put it in place."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
+def scratch_dir(prefix: str = "xltool-", beside: Path | None = None) -> str:
+    """A private (0700) temporary folder, in the system's temporary folder or beside a file (same
+    file system, so that what is staged there can be renamed into place); removed by the janitor
+    if the run dies before removing it."""
+    folder = tempfile.gettempdir() if beside is None else str(Path(beside).parent)
+    path = os.path.join(folder, f"{prefix}{uuid.uuid4().hex}")
+    register(path)                     # before it exists, as for temporary files
+    try:
+        os.mkdir(path, 0o700)
+    except BaseException:
+        release(path)
+        raise
+    return path
+
+
+def remove_scratch(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    release(path)
+
+
+def discard(tmp: Path) -> None:
+    Path(tmp).unlink(missing_ok=True)
+    release(tmp)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def publish(tmp: Path, target: Path, like: os.stat_result | None = None) -> None:
+    """Put the finished file in place: the permissions of ``like`` (an in-place write), else those a
+    new file would have; flushed to disk before the rename so a crash never leaves an empty file."""
+    tmp, target = Path(tmp), Path(target)
+    if like is not None:
+        os.chmod(tmp, like.st_mode & 0o7777)
+        try:
+            os.chown(tmp, like.st_uid, like.st_gid)
+        except OSError:
+            pass
+    else:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+    _fsync(tmp)
     os.replace(tmp, target)
+    release(tmp)
+    _fsync_dir(target.parent)
 
 
 @contextmanager
-def replacing(target: str | os.PathLike):
+def replacing(target: str | os.PathLike, like: os.stat_result | None = None):
     """``with replacing(path) as tmp: write(tmp)`` — path is replaced only if the block succeeds."""
     target = Path(target)
     tmp = temp_beside(target)
     try:
         yield tmp
-        publish(tmp, target)
+        publish(tmp, target, like)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise
+
+
+def write_bytes(target: str | os.PathLike, data: bytes, like: os.stat_result | None = None) -> None:
+    with replacing(target, like) as tmp:
+        tmp.write_bytes(data)
+
+
+def create_once(target: str | os.PathLike, data: bytes, like: os.stat_result | None = None) -> bool:
+    """Write target whole unless it exists already (then leave it alone); True when written."""
+    target = Path(target)
+    if target.exists():
+        return False
+    tmp = temp_beside(target)
+    try:
+        tmp.write_bytes(data)
+        if like is not None:
+            os.chmod(tmp, like.st_mode & 0o7777)
+        _fsync(tmp)
+        try:
+            os.link(tmp, target)   # never replaces: a backup, once made, stays the original
+        except FileExistsError:
+            return False
+        _fsync_dir(target.parent)
+        return True
+    finally:
+        discard(tmp)
+
+
+# --- exit paths ---------------------------------------------------------------------------
+def _raise_exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def on_signals() -> None:
+    """SIGTERM and SIGHUP end the run like an exception: ``with`` blocks unwind, temporary files go."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, _raise_exit)
+        except (ValueError, OSError):   # not the main thread
+            pass
+
+
+def _worker_exit(signum, frame):
+    for path in list(_mine):
+        try:
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+        release(path)
+    os._exit(128 + signum)
+
+
+def worker_start(parent: int | None = None) -> None:
+    """In a freshly forked worker of process ``parent``: die with the parent; on SIGTERM remove own
+    temporary files and exit."""
+    _mine.clear()                      # the parent's temporary files are the parent's
+    signal.signal(signal.SIGTERM, _worker_exit)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM, 0, 0, 0)   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:   # the parent died before the line above took effect
+        _worker_exit(signal.SIGTERM, None)

@@ -13,30 +13,39 @@ from xltool.core.grid import BookGrid, SheetGrid
 from xltool.io.numfmt import read_formats
 
 
-def read_grid_fast(path: str | os.PathLike) -> BookGrid:
+def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGrid:
+    """The workbook at path, read from ``data`` (its bytes, read once by the caller) or from the file.
+
+    The bytes pass ``safety.precheck`` (limits, .xls records included) before calamine sees them."""
     path = Path(path)
-    if path.suffix.lower() != ".xls":
-        safety.precheck(path)
+    if data is None:
+        data = safety.read_bytes(path)
+    safety.precheck(path, data)
     import python_calamine as pc
 
     try:
         try:
-            wb = pc.CalamineWorkbook.from_path(str(path))
-        except Exception as exc:
-            if "macrosheet" not in str(exc).lower() and "dialogsheet" not in str(exc).lower():
+            wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except Exception:   # from bytes calamine reports XLM macro / dialog sheets as "cannot detect"
+            if data[:2] != b"PK":
                 raise
-            wb = pc.CalamineWorkbook.from_filelike(_without_macro_sheets(path))
+            try:
+                stripped = _without_macro_sheets(data)
+            except Exception:
+                stripped = None
+            if stripped is None:
+                raise
+            wb = pc.CalamineWorkbook.from_filelike(stripped)
     except Exception as exc:   # calamine's errors: a corrupt or unsupported file
         raise safety.UnsafeWorkbook(f"{path}：无法读取工作簿（{exc}）") from exc
-    formats = {} if path.suffix.lower() == ".xls" else read_formats(path)
+    formats = {} if path.suffix.lower() == ".xls" else read_formats(io.BytesIO(data))
     hidden = {m.name for m in wb.sheets_metadata if str(m.visible).split(".")[-1] != "Visible"}
     sheets = []
     for name in wb.sheet_names:
         sheet = wb.get_sheet_by_name(name)
-        r0, c0 = sheet.start or (0, 0)
         cells = {}
-        for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=r0 + 1):
-            for c, value in enumerate(row, start=c0 + 1):
+        for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=1):   # full-area rows start at A1
+            for c, value in enumerate(row, start=1):
                 if value is None or value == "":
                     continue
                 if isinstance(value, float):
@@ -50,10 +59,10 @@ def read_grid_fast(path: str | os.PathLike) -> BookGrid:
     return BookGrid(sheets, {}, path.name)
 
 
-def _without_macro_sheets(path: Path) -> io.BytesIO:
+def _without_macro_sheets(data: bytes) -> io.BytesIO:
     """The package with its XLM macro sheets and dialog sheets left out of the sheet list (calamine reads
     worksheets only; the sheets themselves stay in the file, and write-back keeps them byte for byte)."""
-    with zipfile.ZipFile(path) as zf:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         parts = {info: zf.read(info) for info in zf.infolist()}
     rels = next(data for info, data in parts.items() if info.filename == "xl/_rels/workbook.xml.rels").decode()
     skip = set()

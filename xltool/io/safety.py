@@ -1,62 +1,123 @@
-"""Guards applied before a workbook is parsed or rewritten (stdlib only).
+"""Guards applied before a workbook is parsed or rewritten (stdlib and olefile only).
 
-- an empty file, a corrupt or truncated zip, a legacy .xls or an encrypted
+- an empty file, a corrupt or truncated zip, a renamed legacy .xls or an encrypted
   (password-protected) workbook get a clear Chinese message instead of a trace;
-- a zip bomb (enormous decompressed size) and oversized sheets are refused
-  before anything is decompressed;
-- parts that the openpyxl round trip would drop (images, charts, shapes, VBA)
-  are detected, so that the openpyxl write-back (the fallback when the package
-  patcher cannot edit a workbook) refuses rather than loses them.
+- limits that hold whatever the file declares, checked by streaming the parts before any reader
+  allocates anything dense: the package's decompressed size and ratio, every cell coordinate and
+  row number actually present in every worksheet (not the ``<dimension>`` it declares), the
+  bounding box they span, merged ranges and the shared-string count; for a legacy ``.xls`` the
+  same from its BIFF records (DIMENSIONS, ROW, cell records, SST, MERGEDCELLS);
+- the openpyxl write-back (the fallback when the package patcher cannot edit a workbook) keeps
+  only what is on an allow-list (``fallback_refusal``): any other part, or content of a worksheet
+  openpyxl drops (extensions such as sparklines and x14 data validations), makes it refuse.
 XML parsing itself goes through defusedxml (openpyxl picks it up when installed),
 which rejects external entities and entity expansion.
 """
 from __future__ import annotations
 
+import errno
+import io
 import re
 import zipfile
 import zlib
 from pathlib import Path
 
+MAX_FILE = 128 * 1024 * 1024                  # bytes on disk
 MAX_TOTAL_UNCOMPRESSED = 256 * 1024 * 1024    # bytes, whole package
 MAX_SHEET_UNCOMPRESSED = 64 * 1024 * 1024     # bytes, one worksheet part (~ a million-row sheet)
-MAX_CELLS = 2_000_000                         # rows × columns a worksheet may declare (<dimension ref>)
+MAX_CELLS = 2_000_000                         # rows × columns a worksheet may span (from A1)
+MAX_MERGES = 20_000                           # merged ranges per worksheet
+MAX_STRINGS = 2_000_000                       # shared strings, declared or present
+MAX_ROW, MAX_COL = 1_048_576, 16_384          # Excel's sheet
 MAX_RATIO = 200                               # uncompressed / compressed, per part larger than 1 MB
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-LOSSY_PARTS = (("xl/media/", "图片"), ("xl/charts/", "图表"), ("xl/drawings/drawing", "图形或图片"),
-               ("xl/vbaProject.bin", "宏（VBA）"), ("xl/embeddings/", "嵌入对象"), ("xl/pivotTables/", "数据透视表"))
+CHUNK = 1 << 20
+
+# The openpyxl fallback: parts it reads and writes back (regular expressions on the part name).
+FALLBACK_KEEPS = [r"\[Content_Types\]\.xml", r"_rels/\.rels", r"docProps/(app|core|custom)\.xml",
+                  r"xl/workbook\.xml", r"xl/_rels/workbook\.xml\.rels", r"xl/styles\.xml", r"xl/theme/theme\d+\.xml",
+                  r"xl/sharedStrings\.xml", r"xl/worksheets/sheet\d+\.xml", r"xl/worksheets/_rels/sheet\d+\.xml\.rels",
+                  r"xl/comments\d*\.xml", r"xl/comments/comment\d+\.xml", r"xl/tables/table\d+\.xml",
+                  r"xl/tables/_rels/table\d+\.xml\.rels", r"xl/drawings/vmlDrawing\d+\.vml",
+                  r"xl/drawings/commentsDrawing\d+\.vml", r"xl/externalLinks/externalLink\d+\.xml",
+                  r"xl/externalLinks/_rels/externalLink\d+\.xml\.rels",
+                  r"xl/calcChain\.xml"]          # a cache Excel rebuilds (full recalculation on load)
+_KEEPS = re.compile("|".join(f"(?:{p})" for p in FALLBACK_KEEPS))
+_PART_LABELS = (("xl/media/", "图片"), ("xl/charts/", "图表"), ("xl/drawings/", "图形或图片"),
+                ("xl/vbaProject", "宏（VBA）"), ("xl/embeddings/", "嵌入对象"), ("xl/pivot", "数据透视表"),
+                ("customXml/", "自定义 XML"), ("xl/printerSettings/", "打印机设置"), ("xl/slicer", "切片器"),
+                ("xl/ctrlProps/", "表单控件"), ("xl/activeX/", "ActiveX 控件"), ("xl/timeline", "日程表"),
+                ("xl/queryTables/", "查询"), ("xl/connections", "数据连接"), ("xl/richData/", "单元格内图片"))
 
 
 class UnsafeWorkbook(ValueError):
     """The file cannot be opened safely; the message is Chinese and names the file."""
 
 
-def precheck(path: str | Path) -> None:
+class Named(io.BytesIO):
+    """A file's bytes, read once, carrying the file's path for messages (``.name``)."""
+
+    def __init__(self, data: bytes, name: str | Path):
+        super().__init__(data)
+        self.name = str(name)
+
+
+_ERRNO_ZH = {errno.ENOSPC: "磁盘空间不足", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+             errno.EROFS: "只读文件系统", errno.ENOENT: "路径不存在", errno.EDQUOT: "超出磁盘配额",
+             errno.EISDIR: "是文件夹", errno.ENOTDIR: "路径中有一段不是文件夹", errno.ENAMETOOLONG: "文件名过长",
+             errno.EIO: "读写设备出错", errno.EEXIST: "已存在", errno.EXDEV: "不在同一文件系统"}
+
+
+def os_message(path: str | Path, exc: OSError, doing: str = "写入") -> str:
+    """One Chinese line naming the path for an operating-system error."""
+    reason = _ERRNO_ZH.get(exc.errno or 0) or (exc.strerror or type(exc).__name__)
+    return f"{path}：无法{doing}（{reason}）"
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The whole file, read once (refused when larger than MAX_FILE); OS errors as UnsafeWorkbook."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE + 1)
+    except IsADirectoryError as exc:
+        raise UnsafeWorkbook(f"{path}：是文件夹，不是工作簿") from exc
     except OSError as exc:
-        raise UnsafeWorkbook(f"{path}：无法读取文件（{exc.strerror}）") from exc
-    if size == 0:
+        raise UnsafeWorkbook(os_message(path, exc, "读取文件")) from exc
+    if len(data) > MAX_FILE:
+        raise UnsafeWorkbook(f"{path}：文件超过 {MAX_FILE // 2**20} MB 的上限，已拒绝处理")
+    return data
+
+
+def precheck(path: str | Path, data: bytes | None = None) -> None:
+    """All the guards, on the file's bytes (read here when not given). A legacy .xls is checked by its
+    records; any other OLE file (a renamed .xls, an encrypted workbook) is refused."""
+    path = Path(path)
+    if data is None:
+        data = read_bytes(path)
+    if not data:
         raise UnsafeWorkbook(f"{path}：文件为空（0 字节）")
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head == OLE_MAGIC:
-        data = path.read_bytes()
+    if data[:8] == OLE_MAGIC:
         if ENCRYPTED in data:
             raise UnsafeWorkbook(f"{path}：工作簿设有打开密码（已加密），请在 Excel 中取消密码后再处理")
         if path.suffix.lower() != ".xls":
             raise UnsafeWorkbook(f"{path}：这是旧版 .xls 格式的文件却以 {path.suffix} 为扩展名，请另存为 .xlsx")
-        raise UnsafeWorkbook(f"{path}：旧版 .xls 格式，请另存为 .xlsx 后再处理")
+        from xltool.io import biff
+
+        biff.check(path, data)
+        return
+    if path.suffix.lower() == ".xls":
+        raise UnsafeWorkbook(f"{path}：扩展名为 .xls，但不是旧版 Excel 文件（文件已损坏或格式不符）")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_parts(path, zf)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise UnsafeWorkbook(f"{path}：文件已损坏或不是 xlsx 工作簿（{exc}）") from exc
 
 
 def check_parts(path: Path, zf: zipfile.ZipFile) -> None:
-    """The size, ratio and dimension limits, on an open package."""
+    """The size, ratio, coordinate and count limits, on an open package."""
     infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
@@ -69,8 +130,6 @@ def check_parts(path: Path, zf: zipfile.ZipFile) -> None:
         if info.filename.startswith("xl/worksheets/") and info.file_size > MAX_SHEET_UNCOMPRESSED:
             raise UnsafeWorkbook(f"{path}：工作表 {info.filename} 过大（{info.file_size // 2**20} MB），超过单表上限"
                                  f" {MAX_SHEET_UNCOMPRESSED // 2**20} MB，已拒绝处理")
-        if info.filename.startswith("xl/worksheets/sheet"):
-            _check_dimension(path, zf, info)
     names = {i.filename for i in infos}
     if "xl/workbook.bin" in names:
         raise UnsafeWorkbook(f"{path}：这是 Excel 二进制工作簿（.xlsb），xltool 不能读写这种格式，"
@@ -78,35 +137,134 @@ def check_parts(path: Path, zf: zipfile.ZipFile) -> None:
     refuse_doctype(path, zf)
     if "xl/workbook.xml" not in names:
         raise UnsafeWorkbook(f"{path}：不是 Excel 工作簿（缺少 xl/workbook.xml）")
+    for info in infos:
+        if re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
+            scan_sheet(path, info.filename, _chunks(zf, info))
+        elif info.filename == "xl/sharedStrings.xml":
+            scan_strings(path, _chunks(zf, info))
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
-
-
-def _check_dimension(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Refuse a sheet that declares more cells than the cap (read from the first bytes only)."""
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
     with zf.open(info) as fh:
-        head = fh.read(4096)
-    m = _DIMENSION.search(head)
-    if not m or not m.group(3):
-        return
-    col = lambda letters: sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(letters.decode())))  # noqa: E731
-    rows = int(m.group(4)) - int(m.group(2)) + 1
-    cols = col(m.group(3)) - col(m.group(1)) + 1
-    if rows * cols > MAX_CELLS:
-        raise UnsafeWorkbook(f"{path}：工作表 {info.filename} 声明了 {rows} 行 × {cols} 列，超过 {MAX_CELLS} 个单元格的上限，"
-                             "已拒绝处理（请删除多余的空行空列后再试）")
+        while chunk := fh.read(CHUNK):
+            yield chunk
+
+
+def _tags(chunks):
+    """The stream cut at tag ends, so that no tag is split between two pieces."""
+    carry = b""
+    for chunk in chunks:
+        buf = carry + chunk
+        cut = buf.rfind(b">") + 1
+        carry = buf[cut:]
+        if len(carry) > CHUNK:   # a "tag" longer than a megabyte: no workbook writes that
+            raise ValueError("tag too long")
+        yield buf[:cut]
+    yield carry
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+_REF = re.compile(rb'\sr="([A-Za-z]*)([0-9]*)"')
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
+_SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\s(?:uniqueCount|count)="(\d+)"')
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def scan_sheet(path: Path, part: str, chunks) -> None:
+    """Every cell coordinate and row number present (not the declared dimension), bounded."""
+    max_r = max_c = cells = rows = with_ref = merges = 0
+
+    def refuse(what: str):
+        raise UnsafeWorkbook(f"{path}：工作表 {part} {what}，已拒绝处理（请删除多余的空行空列后再试）")
+
+    try:
+        for piece in _tags(chunks):
+            if max_r == 0 and (m := _DIMENSION.search(piece)) and m.group(3):
+                r, c = int(m.group(4)), _col(m.group(3))
+                if r * c > MAX_CELLS:
+                    refuse(f"声明了 {r} 行 × {c} 列，超过 {MAX_CELLS} 个单元格的上限")
+            for letters, digits in _REF.findall(piece):
+                if len(letters) > 3 or len(digits) > 7 or not digits:
+                    refuse(f"含有超出工作表范围的单元格引用“{(letters + digits).decode('ascii', 'replace')}”")
+                r = int(digits)
+                if letters:
+                    c = _col(letters)
+                    with_ref += 1
+                    if c > max_c:
+                        max_c = c
+                if r > max_r:
+                    max_r = r
+            cells += len(_CELL.findall(piece))
+            rows += len(_ROW.findall(piece))
+            for m in _MERGE.finditer(piece):
+                merges += 1
+                if (int(m.group(4)) - int(m.group(2)) + 1) * (_col(m.group(3)) - _col(m.group(1)) + 1) > MAX_CELLS:
+                    refuse(f"含有过大的合并区域 {(m.group(1) + m.group(2)).decode()}:{(m.group(3) + m.group(4)).decode()}")
+            if merges > MAX_MERGES:
+                refuse(f"合并区域超过 {MAX_MERGES} 个")
+            r_eff, c_eff = max(max_r, rows), max(max_c, cells - with_ref)
+            if r_eff > MAX_ROW or c_eff > MAX_COL:
+                refuse(f"有单元格位于第 {r_eff} 行或第 {c_eff} 列，超出工作表范围")
+            if r_eff * c_eff > MAX_CELLS:
+                refuse(f"的单元格分布在 {r_eff} 行 × {c_eff} 列的范围内，超过 {MAX_CELLS} 个单元格的上限")
+    except ValueError as exc:
+        if isinstance(exc, UnsafeWorkbook):
+            raise
+        refuse("的 XML 异常（标签过长）")
+
+
+def scan_strings(path: Path, chunks) -> None:
+    """The shared-string table: the count it declares and the count present, bounded."""
+    present = 0
+    for piece in _tags(chunks):
+        for m in _SST_COUNT.finditer(piece):
+            if int(m.group(1)) > MAX_STRINGS:
+                raise UnsafeWorkbook(f"{path}：共享字符串表声明了 {int(m.group(1))} 个字符串，超过 {MAX_STRINGS} 的上限，已拒绝处理")
+        present += len(_SI.findall(piece))
+        if present > MAX_STRINGS:
+            raise UnsafeWorkbook(f"{path}：共享字符串超过 {MAX_STRINGS} 个，已拒绝处理")
+
+
+def fallback_refusal(path: str | Path, zf: zipfile.ZipFile) -> list[str]:
+    """What the openpyxl write-back would lose (Chinese names); empty when everything is on the allow-list."""
+    lost: list[str] = []
+
+    def add(label: str) -> None:
+        if label not in lost:
+            lost.append(label)
+
+    for name in zf.namelist():
+        if name.endswith("/"):
+            continue
+        if not _KEEPS.fullmatch(name):
+            add(next((label for prefix, label in _PART_LABELS if name.startswith(prefix)), f"部件 {name}"))
+        elif re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
+            head = b"".join(_chunks(zf, zf.getinfo(name)))
+            if re.search(rb"<(?:\w+:)?extLst[\s>]", head):
+                add(f"工作表扩展内容（如迷你图、扩展数据验证，{name}）")
+            if re.search(rb"<(?:\w+:)?(?:AlternateContent|controls|oleObjects|picture)[\s>/]", head):
+                add(f"控件或对象（{name}）")
+        elif name.endswith(".vml"):
+            vml = zf.read(name)
+            kinds = set(re.findall(rb'ObjectType="(\w+)"', vml))
+            if kinds - {b"Note"}:
+                add(f"表单控件（{name}）")
+    return lost
 
 
 def lossy_parts(path: str | Path) -> list[str]:
     """What the workbook holds that an openpyxl load/save would not keep (Chinese names)."""
     with zipfile.ZipFile(path) as zf:
-        names = zf.namelist()
-    found = []
-    for prefix, label in LOSSY_PARTS:
-        if any(n.startswith(prefix) for n in names) and label not in found:
-            found.append(label)
-    return found
+        return fallback_refusal(path, zf)
 
 
 def refuse_doctype(path: Path, zf: zipfile.ZipFile) -> None:

@@ -54,6 +54,13 @@ def set_value(cell, value) -> None:
         cell.data_type = "s"
 
 
+def empty_workbook() -> openpyxl.Workbook:
+    """A workbook without any sheet (the caller adds them)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
 def render(plan: layout.WorkbookPlan) -> openpyxl.Workbook:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -390,21 +397,28 @@ def findings_sheet(wb, findings) -> None:
 
 
 def write_back(source, target, results) -> None:
-    """Apply evaluations to a workbook file and save it (atomically) at target.
+    """Apply evaluations to a workbook and save it (atomically) at target.
 
+    source: a path, or a ``safety.Named`` buffer (the bytes already read, with the file's name).
     results: [(cells, computed)] per form, and the resolved findings of the file.
+    Refuses (``UnsafeWorkbook``) a workbook holding anything not on ``safety.FALLBACK_KEEPS``.
     """
+    import io
+    import zipfile
+
     forms, findings = results
-    safety.precheck(source)
-    with zipfile.ZipFile(source) as zf:
+    name = Path(getattr(source, "name", source))
+    data = source.getvalue() if isinstance(source, io.BytesIO) else safety.read_bytes(source)
+    safety.precheck(name, data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         if b"http://purl.oclc.org/ooxml/spreadsheetml/main" in zf.read("xl/workbook.xml")[:2000]:
-            raise safety.UnsafeWorkbook(f"{source}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
+            raise safety.UnsafeWorkbook(f"{name}：这是严格 OOXML（Strict Open XML）格式的工作簿，无法按原格式写回，"
                                         "已拒绝写回（可使用 check 只校验，或在 Excel 中另存为普通 .xlsx 后再重算）")
-    lost = safety.lossy_parts(source)
+        lost = safety.fallback_refusal(name, zf)
     if lost:
-        raise safety.UnsafeWorkbook(f"{source}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
+        raise safety.UnsafeWorkbook(f"{name}：工作簿包含{'、'.join(lost)}，写回会丢失这些内容，已拒绝写回"
                                     "（可使用 check 只校验，或去除后再重算）")
-    wb = openpyxl.load_workbook(source)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
     try:
         clear_marks(wb)
         cached: dict[str, dict[str, object]] = {}
@@ -434,6 +448,14 @@ def clear_file(source, target) -> int:
 
 def grid_to_xlsx(grid: BookGrid, target) -> None:
     """Values of a BookGrid (e.g. a legacy .xls read by calamine) as a new .xlsx."""
+    with atomic.replacing(target) as tmp:
+        tmp.write_bytes(grid_to_xlsx_bytes(grid))
+
+
+def grid_to_xlsx_bytes(grid: BookGrid) -> bytes:
+    """Values of a BookGrid as the bytes of a new .xlsx (nothing written to disk)."""
+    import io
+
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for sheet in grid.sheets:
@@ -444,4 +466,6 @@ def grid_to_xlsx(grid: BookGrid, target) -> None:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
         if sheet.hidden:
             ws.sheet_state = "hidden"
-    save_atomic(wb, target)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

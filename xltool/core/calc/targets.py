@@ -32,7 +32,8 @@ from xltool.core.formulas import row_helpers
 from xltool.core.values import Value, compare, completion_rate, infer_direction, parse_value
 
 # Header fields that a fresh template already carries (not typed by the clerk).
-_PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators"}
+_PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators",
+                  "fund"}   # F1's 险种: what `xltool template regional-target --fund` writes
 
 
 def is_blank_form(instance) -> bool:

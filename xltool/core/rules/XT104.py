@@ -18,7 +18,7 @@ def check(ctx):
     for kind, rows in calc.rows.items():
         if kind == "balance":
             continue
-        columns = funds.TABLE_BY_KIND[kind].columns_for(ctx.instance.year or 2000)
+        columns = funds.TABLE_BY_KIND[kind].columns_for(ctx.instance.year)
         for spec in funds.row_specs(kind):
             children = [s.key for s in funds.row_specs(kind) if s.parent == spec.key]
             if not children:

@@ -51,7 +51,7 @@ def column_name(book, kind: str, j: int) -> str:
     spec = funds.TABLE_BY_KIND[kind]
     if table is not None and len(table.columns) == len(spec.columns) and table.columns[j]:
         return table.columns[j].replace(" ", "")
-    return spec.columns_for(book.year or 2000)[j]
+    return spec.columns_for(book.year)[j]
 
 
 def balance_vs_tables(ctx, code, name, side, kinds):

@@ -1,0 +1,133 @@
+"""The command line speaks Chinese (Typer's and Click's own texts included) and exits alike everywhere:
+0 fine, 1 errors found in the forms, 2 an input could not be read or the command was misused."""
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from xltool import __version__
+from xltool.cli import app
+
+runner = CliRunner()
+WB = ROOT / "workbooks"
+ENGLISH = ("Usage", "Options", "Arguments", "Commands", "Show this message", "Missing", "required", "default",
+           "Error", "Try ", "No such", "Invalid value", "<bool>", "<str>", "<int>", "<path>", "list[", "[OPTIONS]",
+           "COMMAND", "ARGS", "requires an argument", "unexpected extra")
+# ASCII words a clerk may legitimately see: the program, option names, file kinds, product names.
+ALLOWED = {"xltool", "text", "json", "csv", "xlsx", "xlsm", "xls", "parquet", "docx", "html", "md", "pandas", "Excel",
+           "Office", "js", "xlwings", "https", "PEM", "HTTPS", "jinja2", "explain", "j2", "bas", "xlam", "CPU", "Dask",
+           "tcp", "Ctrl", "true", "false", "manifest", "xml", "min", "custom", "VBA", "Python", "serve",
+           "FORM", "seeds", "out", "MB", "U", "Windows", "whl", "wheel", "Word", "zip", "pdf", "PDF", "ASGI", "uvicorn", "txt", "bak", "XltoolRibbon", "Web", "WPS", "id"}
+
+
+def commands():
+    from typer.main import get_command
+
+    group = get_command(app)
+    out = [[]]
+    for name, command in group.commands.items():
+        out.append([name])
+        for sub in getattr(command, "commands", {}):
+            out.append([name, sub])
+    return out
+
+
+@pytest.mark.parametrize("path", commands(), ids=lambda p: " ".join(p) or "xltool")
+def test_help_is_chinese(path):
+    result = runner.invoke(app, [*path, "--help"], terminal_width=200, prog_name="xltool")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    for phrase in ENGLISH:
+        assert phrase not in text, (path, phrase, text)
+    assert "用法：" in text and "显示此帮助并退出。" in text and "选项" in text
+    # no English word left once option names, form ids and the allowed words are taken out
+    stripped = re.sub(r"--?[\w-]+|[\w-]+-[\w-]+|\{[^}]*\}|[\w.-]+\.(xlsx|j2|md|html|docx|csv|bas)\b|https?://\S+"
+                      r"|\d+\.\d+\.\d+\.\d+|[a-z]+(?=-)", " ", text)
+    words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", stripped) if w not in ALLOWED}
+    names = {p for cmd in commands() for p in cmd}
+    assert words <= names | {"import", "template", "check", "run", "convert", "rollover", "rollup", "export",
+                             "recompute", "addin", "build", "serve"}, (path, words)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["template"], "缺少参数 '表单'"),
+    (["template", "budget-tables"], "缺少选项 '-o' / '--output'"),
+    (["template", "budget-tables", "-o"], "选项 '-o' 需要一个值"),
+    (["template", "budget-tables", "-o", "x.xlsx", "--year", "abc"], "'--year' 的值无效：应为整数"),
+    (["check", "--bogus", "x"], "没有这个选项：--bogus"),
+    (["bogus"], "没有这个命令"),
+    (["template", "a", "b", "-o", "x.xlsx"], "多余的参数：b"),
+])
+def test_usage_errors_are_chinese_and_exit_2(args, message):
+    result = runner.invoke(app, args, terminal_width=200, prog_name="xltool")
+    assert result.exit_code == 2
+    assert message in result.output, result.output
+    assert not any(phrase in result.output for phrase in ENGLISH), result.output
+    if args != ["template", "budget-tables", "-o"]:
+        assert "用法：xltool" in result.output
+
+
+def test_version():
+    for flag in ("--version", "-V"):
+        result = runner.invoke(app, [flag])
+        assert result.exit_code == 0 and result.output.strip() == f"xltool {__version__}"
+
+
+def test_empty_input_says_so_and_exits_2(tmp_path):
+    (tmp_path / "说明.txt").write_text("不是工作簿", encoding="utf-8")
+    for args in (["check", str(tmp_path)], ["recompute", str(tmp_path), "-o", str(tmp_path / "o")],
+                 ["export", str(tmp_path), "-o", str(tmp_path / "x.csv")],
+                 ["rollup", str(tmp_path), "-o", str(tmp_path / "r.xlsx")],
+                 ["rollover", str(tmp_path), "-o", str(tmp_path / "o")],
+                 ["convert", str(tmp_path), "-o", str(tmp_path / "o")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "没有" in result.output and "工作簿" in result.output, (args, result.output)
+
+
+def test_json_lists_unreadable_files_with_their_reason(tmp_path):
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    good = next(WB.glob("004_01_*.xlsx"))
+    result = runner.invoke(app, ["check", str(good), str(broken), "--format", "json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    (entry,) = [e for e in data if e.get("unreadable")]
+    assert entry["file"] == str(broken) and entry["severity"] == "error" and "坏文件.xlsx" in entry["message"]
+    assert any(e["rule"] == "XT130" for e in data)   # the readable file's findings are there too
+
+
+def test_exit_codes_alike_for_every_command(tmp_path):
+    """Errors found → 1 for check, recompute, run, rollup and derive-targets alike; a clean file → 0."""
+    budget = next(WB.glob("004_01_*.xlsx"))
+    assert runner.invoke(app, ["check", str(budget)]).exit_code == 1
+    assert runner.invoke(app, ["recompute", str(budget), "-o", str(tmp_path / "r")]).exit_code == 1
+    assert runner.invoke(app, ["rollup", str(budget), "-o", str(tmp_path / "u.xlsx")]).exit_code == 1
+    clean = tmp_path / "clean.xlsx"
+    assert runner.invoke(app, ["template", "project-target", "-o", str(clean)]).exit_code == 0
+    assert runner.invoke(app, ["check", str(clean)]).exit_code == 0
+    missing = runner.invoke(app, ["check", str(tmp_path / "无此文件.xlsx")])
+    assert missing.exit_code == 2 and "无此文件.xlsx" in missing.output
+
+
+def test_a_plain_typer_sub_app_is_localised_too():
+    import typer
+
+    from xltool.clizh import ZhTyper
+
+    root, plain = ZhTyper(), typer.Typer()
+
+    @plain.command("go")
+    def go(count: int = typer.Option(1, "--count", help="次数")):
+        """走。"""
+
+    @root.command("other")
+    def other():
+        """另一个。"""
+
+    root.add_typer(plain, name="sub")
+    result = runner.invoke(root, ["sub", "go", "--help"], prog_name="xltool", terminal_width=200)
+    assert "用法：xltool sub go [选项]" in result.output and "<整数>" in result.output
+    assert "显示此帮助并退出。" in result.output and "Options" not in result.output

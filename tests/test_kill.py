@@ -1,0 +1,146 @@
+"""Kill test (issue 15): SIGKILL at random moments (seeded) during `recompute --in-place`, `recompute -o`
+and `convert` — every input byte-identical (in place: the original or a complete result, the backup
+absent or the original), every output complete or absent, no process left, no temporary file left."""
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+WB = ROOT / "workbooks"
+FILES = [next(WB.glob(p)) for p in ("001_01_*.xlsx", "004_01_*.xlsx", "002_01_*.xlsx", "003_01_*.xlsx")]
+COPIES = 6                     # 24 workbooks per run (the work, not the start-up, is what is killed)
+RUNS_PER_COMMAND = 17          # 51 runs in all
+SEED = 20261201
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def complete(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.testzip() is None and "xl/workbook.xml" in zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def survivors(marker: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as fh:
+                    if marker.encode() in fh.read():
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def run_and_kill(args, delay: float | None, tmpdir: Path, sig=signal.SIGKILL) -> float:
+    """Run, kill after delay seconds (None: let it finish); how long it ran. Then no process of it may remain."""
+    marker = f"XLTOOL_KILLTEST={uuid.uuid4().hex}"
+    env = {**os.environ, "TMPDIR": str(tmpdir), "XLTOOL_KILLTEST": marker.split("=")[1]}
+    proc = subprocess.Popen([sys.executable, "-m", "xltool.cli", *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    start = time.monotonic()
+    if delay is None:
+        proc.wait()
+    else:
+        time.sleep(delay)
+        proc.send_signal(sig)
+        proc.wait()
+    ran = time.monotonic() - start
+    deadline = time.monotonic() + 2      # a worker or the janitor may take a moment to notice
+    while survivors(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = survivors(marker)
+    for pid in left:   # do not leave them running even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes left after the kill: {left}"
+    return ran
+
+
+def no_temporaries(*folders: Path) -> None:
+    for folder in folders:
+        for p in folder.rglob("*"):
+            assert not p.name.startswith((".~xltool-", "xltool-")), p
+
+
+def prepare(base: Path) -> list[Path]:
+    src = base / "in"
+    (src / "sub").mkdir(parents=True)
+    (base / "tmp").mkdir()
+    inputs = []
+    for i in range(COPIES):
+        for f in FILES:
+            target = (src / "sub" if i == 0 and f is FILES[2] else src) / f"{i}_{f.name}"
+            shutil.copy(f, target)
+            inputs.append(target)
+    return inputs
+
+
+def command_args(command: str, base: Path) -> list[str]:
+    src, out = base / "in", base / "out"
+    return {"in-place": ["recompute", str(src), "--in-place"], "output": ["recompute", str(src), "-o", str(out)],
+            "convert": ["convert", str(src), "-o", str(out), "-j", "2"]}[command]
+
+
+@pytest.mark.parametrize("command", ["in-place", "output", "convert"])
+def test_sigkill_at_random_moments(command, tmp_path):
+    rng = random.Random(f"{SEED}-{command}")
+    started = time.monotonic()
+    prepare(tmp_path / "whole")
+    whole = run_and_kill(command_args(command, tmp_path / "whole"), None, tmp_path / "whole" / "tmp")
+    for run in range(RUNS_PER_COMMAND):
+        base = tmp_path / str(run)
+        inputs = prepare(base)
+        before = {p: digest(p) for p in inputs}
+        run_and_kill(command_args(command, base), rng.uniform(0.15, 0.95) * whole, base / "tmp")
+        for p in inputs:
+            if command == "in-place":
+                backup = p.with_name(p.stem + ".bak" + p.suffix)
+                assert digest(p) == before[p] or complete(p), p
+                assert not backup.exists() or digest(backup) == before[p], backup
+                if digest(p) != before[p]:
+                    assert backup.exists(), "replaced without a backup"
+            else:
+                assert digest(p) == before[p], p
+        out = base / "out"
+        if out.exists():
+            for p in out.rglob("*.xlsx"):
+                assert complete(p), p
+        no_temporaries(base)
+    assert time.monotonic() - started < 120
+
+
+def test_sigterm_cleans_up(tmp_path):
+    """SIGTERM: the run ends like an exception — temporary files removed, workers gone, inputs intact."""
+    rng = random.Random(SEED)
+    for run in range(3):
+        base = tmp_path / str(run)
+        src, out, tmp = base / "in", base / "out", base / "tmp"
+        src.mkdir(parents=True)
+        tmp.mkdir()
+        for i in range(4):
+            for f in FILES:
+                shutil.copy(f, src / f"{i}_{f.name}")
+        before = {p: digest(p) for p in src.iterdir()}
+        run_and_kill(["convert", str(src), "-o", str(out), "-j", "2"], rng.uniform(0.8, 2.0), tmp, signal.SIGTERM)
+        assert {p: digest(p) for p in src.iterdir()} == before
+        if out.exists():
+            for p in out.rglob("*.xlsx"):
+                assert complete(p), p
+        no_temporaries(base)
