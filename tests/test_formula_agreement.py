@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.libreoffice,
               pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice not installed")]
 
 FILLS = 20
-FAMILIES = (model.SELF_EVALUATION, model.PROJECT_TARGET, model.BUDGET_TABLES, model.REGIONAL_TARGET)
+FAMILIES = (model.SELF_EVALUATION, model.PROJECT_TARGET, model.BUDGET_TABLES)
 FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 # 指标值 as the seeds write them, with actuals a clerk might type for each (None = blank)
@@ -135,39 +135,6 @@ def fill_project_target(ws, plan, rng):
         _put(ws, cp.row, cp.col, 88)                                    # typed over the 权重合计 formula
 
 
-REGIONAL_ROWS = (
-    ("社会保险费收入", ["≥ 615.31亿元", "3.59亿元±5%", ">23.50亿元", "29.46亿元", "≥28.44亿元"]),
-    ("社会保险待遇支出", ["≤ 584.35亿元", "7.06亿元±5%", "=21.88亿元", "37.76亿元±5%", "≤12.56亿元"]),
-    ("社会保险费收入占基金收入比重", ["≥ 79%", ">98.5%", "≥30%", "96%", "70%-85%"]),
-    ("社会保险待遇支出占基金支出比重", ["≥ 95% (不包括上解全国统筹调剂资金支出50.04亿元)", "≥99%", ">98.4%", "59.9%"]),
-    ("其他支出占基金支出比重", ["≤ 0.2% (不包括上解全国统筹调剂资金支出50.04亿元)", "≤0.6%", "<0.1%", "5%"]),
-    ("基金静态可支付月数", ["≥65个月"]),
-)
-
-
-def fill_regional(ws, plan, rng):
-    """A regional target table with its amount and share rows (some left out), amounts typed as numbers
-    or text, the 收入/支出预算金额 sometimes blank."""
-    cells = plan.by_field()
-    income = Decimal(rng.randint(500, 90000)) / 100
-    spending = income * Decimal(rng.uniform(0.5, 1.1)).quantize(Decimal("0.01"))
-    for key, value in (("fund", "企业职工基本养老保险"), ("income_yi", rng.choice([income, income, str(income), None])),
-                       ("expenditure_yi", rng.choice([spending, spending, str(spending), None, 0]))):
-        _put(ws, cells[key].row, cells[key].col, value)
-    i = 0
-    for name, targets in REGIONAL_ROWS:
-        if rng.random() < 0.15:
-            continue
-        r = cells[f"ind.{i}.target"].row
-        _put(ws, r, cells[f"ind.{i}.level1"].col, "产出指标")
-        _put(ws, r, cells[f"ind.{i}.level2"].col, "数量指标")
-        _put(ws, r, cells[f"ind.{i}.level3"].col, name)
-        _put(ws, r, cells[f"ind.{i}.target"].col, rng.choice(targets))
-        if "占" in name and rng.random() < 0.3:
-            _put(ws, r, cells[f"ind.{i}.measured"].col, "80.00%")        # a figure typed where a formula belongs
-        i += 1
-
-
 def fill_budget_tables(wb, plans, rng):
     for plan in plans:
         ws = wb[plan.name]
@@ -197,8 +164,6 @@ def make_fills(folder: Path) -> list[Path]:
                 fill_budget_tables(wb, plans, rng)
             elif form == model.SELF_EVALUATION:
                 fill_self_evaluation(wb[plans[0].name], plans[0], rng)
-            elif form == model.REGIONAL_TARGET:
-                fill_regional(wb[plans[0].name], plans[0], rng)
             else:
                 fill_project_target(wb[plans[0].name], plans[0], rng)
             wb.save(path)
@@ -225,7 +190,7 @@ def agreement(tmp_path_factory):
     resave = fills[::4]
     for original, resaved in zip(resave, libreoffice.recalc(resave, tmp / "resaved")):
         shutil.move(resaved, original)                                  # re-saved by LibreOffice first
-    seeds = sorted(p for p in (ROOT / "workbooks").glob("00[0-4]_*.xlsx")
+    seeds = sorted(p for p in (ROOT / "workbooks").glob("00[2-4]_*.xlsx")
                    if workbooks.read_workbook(p)[0].form in FAMILIES)
     inputs = [*fills, *seeds]
     outs, results = [], []
@@ -248,7 +213,7 @@ def test_every_computed_cell_agrees_with_libreoffice(agreement):
             files[evaluation.read.form] += 1
             for key, value in evaluation.computed.items():
                 sheet, r, c = evaluation.read.cells[key]
-                if key.rsplit(".", 1)[-1] in (*VALUE_HELPERS, "h_amt"):
+                if key.rsplit(".", 1)[-1] in VALUE_HELPERS:
                     continue                                           # helper values: xltool's, no formula
                 cell = formulas[sheet].cell(r, c)
                 if key in manual:
@@ -262,7 +227,6 @@ def test_every_computed_cell_agrees_with_libreoffice(agreement):
     assert all(files[form] >= FILLS for form in FAMILIES), files
     assert checked[model.SELF_EVALUATION] > 1500 and checked[model.BUDGET_TABLES] > 3000, checked
     assert checked[model.PROJECT_TARGET] >= FILLS
-    assert checked[model.REGIONAL_TARGET] > 200, checked
 
 
 def test_fills_exercise_what_they_should(agreement):

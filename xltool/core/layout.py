@@ -96,9 +96,7 @@ DIRECTION = Column("direction", "指标方向", 8, choices=model.DIRECTIONS)
 INDICATOR_COLUMNS: dict[str, tuple[Column, ...]] = {
     model.REGIONAL_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值", 30), DIRECTION,
                             Column("measured", "测算值", 12, computed=True),
-                            Column("judgement", "是否达标", 10, computed=True),
-                            *(Column(key, {**HELPER_LABELS, "h_amt": "xlt金额（亿元）"}[key], 4, computed=True, hidden=True)
-                              for key in ("h_op", "h_lo", "h_hi", "h_amt", "h_x", "h_met"))),
+                            Column("judgement", "是否达标", 10, computed=True)),
     model.FUND_EXPENDITURE_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值（包含数字及文字描述）", 32), DIRECTION),
     model.SELF_EVALUATION: (*LEVEL_COLUMNS, Column("target", "年度指标值", 18), DIRECTION,
                             Column("actual", "实际完成值", 26, choices=GRADE_CHOICES), Column("weight", "分值", 7),
@@ -240,10 +238,6 @@ def plan_target_form(instance) -> SheetPlan:
         from xltool.core.formulas import apply_self_evaluation
 
         apply_self_evaluation(plan, instance)
-    elif form == model.REGIONAL_TARGET:
-        from xltool.core.formulas_regional import apply_regional
-
-        apply_regional(plan, instance)
     return plan
 
 

@@ -145,7 +145,6 @@ _COLUMN_ALIASES = {
     "level3": ("三级指标",),
 }
 _COLUMN_ALIASES.update({key: (label,) for key, label in HELPER_LABELS.items()})   # matched exactly
-_COLUMN_ALIASES["h_amt"] = ("xlt金额（亿元）",)
 _COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in _COLUMN_ALIASES.items()}
 _NUMERIC_INDICATOR = {"weight", "score"}
 

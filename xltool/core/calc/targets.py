@@ -29,7 +29,7 @@ from xltool.core.calc.cost import check_costs
 from xltool.core.calc.regional import derive_regional
 from xltool.core.calc.score import judge, score_indicator
 from xltool.core.formulas import row_helpers
-from xltool.core.values import Value, compare, completion_rate, infer_direction, parse_value
+from xltool.core.values import Value, completion_rate, infer_direction, parse_value
 
 # Header fields that a fresh template already carries (not typed by the clerk).
 _PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "indicators",
@@ -103,16 +103,9 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
     elif instance.form == model.REGIONAL_TARGET:
         derived = derive_regional(instance, [c.values for c in calcs])
         facts["derived"] = derived
-        from xltool.core.formulas_regional import row_values
-
-        for i in range(len(instance.indicators)):
-            computed.update({f"ind.{i}.{k}": v for k, v in row_values(instance, i).items()})
         for d in derived:
             computed[f"ind.{d.index}.measured"] = d.text
             computed[f"ind.{d.index}.judgement"] = d.judgement
-            computed[f"ind.{d.index}.h_x"] = d.measured
-            computed[f"ind.{d.index}.h_met"] = (compare(calcs[d.index].target, d.measured)
-                                                if d.measured is not None else None)
             calcs[d.index].judgement = d.judgement
     return computed, facts
 
