@@ -324,6 +324,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（�
           allow_origin: List[str] = typer.Option([], "--allow-origin", help="另外允许跨站访问的来源（可重复）"),
           archive: Optional[Path] = typer.Option(None, "--archive", help="保存上传文件和结果的文件夹（默认不保存）"),
           keep_days: float = typer.Option(30, "--keep-days", help="存档保留天数（与 --archive 一起使用）"),
+          session_minutes: float = typer.Option(30, "--session-minutes", help="校验结果可供下载的分钟数，之后删除"),
           max_upload_mb: int = typer.Option(512, "--max-upload-mb", help="一次上传的大小上限（MB）"),
           jobs: int = typer.Option(2, "--jobs", "-j", help="校验上传文件的进程数")):
     """启动服务：单位的在线校验页面（/），以及 Office.js 加载项服务（xlwings 远程引擎）。"""
@@ -337,7 +338,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（�
     settings = Settings(host=host, port=port, token=token, base_url=base_url,
                         certfile=str(cert) if cert else None, keyfile=str(key) if key else None,
                         xlwings_js=xlwings_js, allow_origins=tuple(allow_origin), archive=archive,
-                        retention_days=keep_days, max_upload=max_upload_mb * MB, jobs=max(1, jobs))
+                        retention_days=keep_days, session_minutes=session_minutes, max_upload=max_upload_mb * MB, jobs=max(1, jobs))
     problem = officejs.remote_engine_problem()
 
     def ready(url: str) -> None:
@@ -350,7 +351,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（�
         if archive:
             console.print(f"上传文件和结果保存在 {archive}，保留 {keep_days:g} 天")
         else:
-            console.print("上传的文件只在处理期间保留，不存档")
+            console.print(f"上传的文件和结果不存档：{session_minutes:g} 分钟后（或服务停止时）删除")
 
     run_server(settings, on_ready=ready)
 
