@@ -36,6 +36,15 @@ def _browser() -> bool:
     return not browser.problem()
 
 
+def _firefox() -> bool:
+    """Debian's firefox-esr, driven through its own WebDriver BiDi (tests/test_web_page_firefox.py)."""
+    try:
+        import websockets.sync.client  # noqa: F401
+    except ImportError:
+        return False
+    return bool(shutil.which("firefox-esr") or shutil.which("firefox"))
+
+
 # name → (availability check, words a skip reason uses for it, how to get it)
 ENGINES = {
     "LIBREOFFICE": (_libreoffice, ("libreoffice", "soffice"),
@@ -44,6 +53,7 @@ ENGINES = {
                 "pip install xlwings and set XLWINGS_LICENSE_KEY=noncommercial (the remote engine, xw.Book(json=...))"),
     "BROWSER": (_browser, ("browser", "playwright", "chromium"),
                 "apt-get install -y chromium and pip install playwright (never `playwright install`)"),
+    "FIREFOX": (_firefox, ("firefox",), "apt-get install -y firefox-esr and pip install websockets"),
 }
 
 

@@ -292,23 +292,58 @@ def test_keyboard_reaches_everything(page, checked):
     assert page.is_visible("#panel-check")
 
 
-def test_a_blank_template(page, tmp_path):
+def values(path):
+    wb = openpyxl.load_workbook(path)
+    return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+
+
+@pytest.mark.parametrize("form, options", [
+    ("self-evaluation", {"year": "2025", "region": "喀什地区", "fund": "城乡居民基本养老保险"}),
+    ("budget-tables", {"year": "2024", "region": "喀什地区", "level": "本级"}),
+])
+def test_a_blank_template_is_the_one_the_cli_writes(page, tmp_path, form, options):
     page.click("#tab-templates")
-    page.wait_for_selector("#t-form option[value=self-evaluation]", state="attached")
-    page.select_option("#t-form", "self-evaluation")
-    page.fill("#t-year", "2025")
+    page.wait_for_selector(f"#t-form option[value={form}]", state="attached")
+    page.select_option("#t-form", form)
+    for name, value in options.items():
+        if name in ("level", "fund"):
+            page.select_option(f"#t-{name}", value)
+        else:
+            page.fill(f"#t-{name}", value)
     with page.expect_download() as download:
         page.click("#template-form button[type=submit]")
     path = tmp_path / "page.xlsx"
     download.value.save_as(path)
     reference = tmp_path / "cli.xlsx"
-    assert cli("template", "self-evaluation", "-o", str(reference), "--year", "2025").returncode == 0
-
-    def values(p):
-        wb = openpyxl.load_workbook(p)
-        return {(ws.title, c.coordinate): c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+    args = [x for name, value in options.items() for x in (f"--{name}", value)]
+    assert cli("template", form, "-o", str(reference), *args).returncode == 0
     assert values(path) == values(reference)
+    for name in options:   # leave the form as found
+        if name in ("level", "fund"):
+            page.select_option(f"#t-{name}", "")
+        else:
+            page.fill(f"#t-{name}", "")
     page.click("#tab-check")
+
+
+def test_a_template_the_library_refuses_is_said_on_the_page(page):
+    page.click("#tab-templates")
+    page.select_option("#t-form", "budget-tables")
+    page.select_option("#t-fund", "工伤保险")
+    page.click("#template-form button[type=submit]")
+    page.wait_for_selector("#t-message:has-text('不能指定')")
+    page.select_option("#t-fund", "")
+    page.click("#tab-check")
+
+
+def test_fits_1366_by_768(page, checked):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    page.click("#table button.file-button >> nth=0")
+    page.wait_for_selector("#grid table.grid")
+    for box in ("#findings", "#grid"):   # findings and the form side by side, both on screen
+        rect = page.eval_on_selector(box, "e => e.getBoundingClientRect().toJSON()")
+        assert rect["top"] < 768 and rect["left"] < 1366 and rect["width"] > 300, (box, rect)
+    page.click("#back")
 
 
 def test_drag_and_drop(page):

@@ -40,6 +40,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 MAX_WAITING = 4
+TEMPLATE_OPTIONS = ("year", "region", "level", "fund")
 
 
 def _text(status: int, message: str) -> Response:
@@ -47,14 +48,15 @@ def _text(status: int, message: str) -> Response:
 
 
 def template_options() -> dict:
-    """The forms and the options ``workbooks.write_template`` takes (year; region and level where supported)."""
+    """The forms and the options ``workbooks.write_template`` takes (year, region, level, fund where it has them)."""
     from xltool.convert import FORM_ZH
-    from xltool.core import model
+    from xltool.core import funds, model
     from xltool.workbooks import write_template
 
     params = inspect.signature(write_template).parameters
     return {"forms": [{"id": f, "name": FORM_ZH.get(f, f)} for f in model.FORM_IDS],
-            "options": [name for name in ("year", "region", "level") if name in params]}
+            "options": [name for name in TEMPLATE_OPTIONS if name in params],
+            "funds": [fund.name for fund in funds.FUNDS]}
 
 
 def routes(settings) -> list:
@@ -136,7 +138,10 @@ def routes(settings) -> list:
         if problem:
             return problem
         row, findings = job.rows[n], job.findings[n]
-        data = {"row": row, "findings": findings, "sheets": []}
+        from xltool.marks import MARK_FILLS
+
+        data = {"row": row, "findings": findings, "sheets": [],
+                "fills": {severity: "#" + fill for severity, fill in MARK_FILLS.items()}}
         if row.get("download"):
             from xltool.process import output_path
             try:
@@ -212,7 +217,7 @@ def routes(settings) -> list:
             except (XltoolError, ValueError) as exc:
                 return _text(400, str(exc))
             data = target.read_bytes()
-        name = "".join(str(kwargs.get(k, "")) for k in ("year", "region", "level")) + FORM_ZH.get(form, form)
+        name = "".join(str(kwargs.get(k, "")) for k in TEMPLATE_OPTIONS) + FORM_ZH.get(form, form)
         return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={**SECURITY_HEADERS, "Content-Disposition": _attachment(f"{name}.xlsx")})
 

@@ -245,6 +245,10 @@
 
   function showDetail(data) {
     var body = $("findings").tBodies[0];
+    Object.keys(data.fills || {}).forEach(function (severity) {   // the legend in the workbook's own colours
+      var mark = document.querySelector(".legend .mark." + severity);
+      if (mark) { mark.style.backgroundColor = data.fills[severity]; }
+    });
     $("no-findings").hidden = data.findings.length > 0;
     if (data.row.status === "失败") { $("no-findings").hidden = false; $("no-findings").textContent = "无法处理：" + data.row.reason; }
     else { $("no-findings").textContent = "没有发现问题。"; }
@@ -323,6 +327,7 @@
       templatesLoaded = true;
       var select = $("t-form");
       data.forms.forEach(function (f) { var o = el("option", f.name); o.value = f.id; select.appendChild(o); });
+      (data.funds || []).forEach(function (name) { var o = el("option", name); o.value = name; $("t-fund").appendChild(o); });
       Array.prototype.forEach.call(document.querySelectorAll("[data-option]"), function (p) {
         p.hidden = data.options.indexOf(p.getAttribute("data-option")) < 0;
       });
@@ -332,14 +337,19 @@
     e.preventDefault();
     var params = new URLSearchParams();
     params.set("form", $("t-form").value);
-    ["year", "region", "level"].forEach(function (k) {
+    ["year", "region", "level", "fund"].forEach(function (k) {
       var p = document.querySelector("[data-option=" + k + "]"), input = $("t-" + k);
       if (p && !p.hidden && input.value.trim()) { params.set(k, input.value.trim()); }
     });
-    var a = el("a");
-    a.href = "/api/template?" + params.toString();
-    a.setAttribute("download", "");
-    document.body.appendChild(a); a.click(); a.remove();
+    var url = "/api/template?" + params.toString();
+    fetch(url).then(function (r) {   // a refusal (bad year, 险种 on 附表) is said on the page, not downloaded
+      if (!r.ok) { return r.text().then(function (t) { $("t-message").textContent = t; }); }
+      $("t-message").textContent = "";
+      var a = el("a");
+      a.href = url;
+      a.setAttribute("download", "");
+      document.body.appendChild(a); a.click(); a.remove();
+    });
   });
 
   setDownloads(false);
