@@ -29,6 +29,7 @@ from xltool.core.calc.cost import check_costs
 from xltool.core.calc.regional import derive_regional
 from xltool.core.calc.score import judge, score_indicator
 from xltool.core.formulas import row_helpers
+from xltool.core.regional_formulas import row_helpers as regional_helpers
 from xltool.core.values import Value, completion_rate, infer_direction, parse_value
 
 # Header fields that a fresh template already carries (not typed by the clerk).
@@ -103,6 +104,12 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
     elif instance.form == model.REGIONAL_TARGET:
         derived = derive_regional(instance, [c.values for c in calcs])
         facts["derived"] = derived
+        if "income_yi" in read.cells and "expenditure_yi" in read.cells:   # helper cells of the formulas
+            for i, helpers in regional_helpers(instance, [c.values for c in calcs]).items():
+                if f"ind.{i}.h_kind" not in read.cells:
+                    continue
+                computed.update({f"ind.{i}.{k}": v for k, v in helpers.items()})
+                computed[f"ind.{i}.measured"] = computed[f"ind.{i}.judgement"] = None
         for d in derived:
             computed[f"ind.{d.index}.measured"] = d.text
             computed[f"ind.{d.index}.judgement"] = d.judgement
