@@ -62,6 +62,8 @@ def recomputed(tmp_path_factory):
 def _measure():
     from PIL import ImageFont
 
+    assert FONT.exists(), f"{FONT} missing: apt-get install -y fonts-noto-cjk (.ci/run installs it)"
+
     font = ImageFont.truetype(str(FONT), 100, index=2)   # Noto Sans CJK SC
     return lambda text, points: font.getlength(text) * points / 100 * 96 / 72   # pixels at 96 dpi
 

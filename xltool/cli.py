@@ -206,11 +206,18 @@ def rollover(paths: List[Path] = typer.Argument(..., help="本年工作簿或文
 
 @app.command("self-evaluation")
 def self_evaluation(paths: List[Path] = typer.Argument(..., help="本年项目/基金支出绩效目标表或文件夹"),
-                    outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹")):
-    """年终：由本年目标表生成支出绩效自评表（指标、方向、分值带入，实际完成值待填）。"""
+                    outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹"),
+                    form: Optional[str] = typer.Option(None, "--form", help=(
+                        "自评表格式：project-self-evaluation（项目支出绩效自评表，财预〔2020〕10号，项目目标表默认）"
+                        "或 self-evaluation（社会保险支出绩效自评表，基金支出目标表默认）"))):
+    """年终：由本年目标表生成自评表（指标、方向、分值带入，实际完成值待填）。"""
     from xltool.yearcycle import self_evaluation_paths
 
-    _report_rows(self_evaluation_paths(paths, outdir), outdir)
+    try:
+        rows = self_evaluation_paths(paths, outdir, form)
+    except workbooks.XltoolError as exc:
+        _fail(exc)
+    _report_rows(rows, outdir)
 
 
 def _report_rows(rows, outdir: Path):

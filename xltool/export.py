@@ -19,6 +19,8 @@ from pathlib import Path
 from xltool.core import funds, layout
 from xltool.core.arith import to_decimal, ArithmeticInputError
 from xltool.core.cellref import a1
+from xltool.core.model import PROJECT_SELF_EVALUATION
+from xltool.core.project_eval.layout import describe as describe_project_evaluation
 from xltool.core.reader import ReadForm
 
 COLUMNS = ["file", "sheet", "form", "entity", "year", "region", "level", "fund", "table", "code", "item", "column",
@@ -81,7 +83,14 @@ def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
         table, code, item, column = "表头", "", _HEADER_LABELS.get(key, key), ""
         computed = key in layout.COMPUTED_FIELDS
         fund = facts["fund"]
-        if parts[0] == "ind":
+        if instance.form == PROJECT_SELF_EVALUATION:
+            if key in ("title", "year"):
+                continue
+            described = describe_project_evaluation(key, instance)
+            if described is None:   # hidden helper cells
+                continue
+            table, item, column, computed = described
+        elif parts[0] == "ind":
             indicators = instance.indicators
             indicator = indicators[int(parts[1])]
             table, item, column = "绩效指标", indicator.level3, _INDICATOR_LABELS.get(parts[2], parts[2])

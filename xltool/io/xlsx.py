@@ -99,7 +99,7 @@ def _render_sheet(wb, plan: layout.SheetPlan):
         ws.column_dimensions[col_letter(c)].width = width
     from xltool.core.rowfit import row_heights
 
-    for r, height in row_heights(plan, fixed={1: 30}).items():   # wrapped labels never overlap
+    for r, height in row_heights(plan, fixed={1: 30, **plan.heights}).items():   # wrapped labels never overlap
         ws.row_dimensions[r].height = height
     not_met = ranges_for([(cp.row, cp.col) for cp in plan.cells if cp.field.endswith(".judgement")])
     if not_met:   # 未达标 in red, 达标 stays in the computed blue
