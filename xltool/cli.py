@@ -178,8 +178,11 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("convert", total=total)
-        summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
-                               on_progress=lambda row: progress.advance(task))
+        try:
+            summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
+                                   on_progress=lambda row: progress.advance(task))
+        except workbooks.XltoolError as exc:
+            _fail(exc)
     for row in summary.rows:
         if row.status == "失败":
             err.print(f"[red]失败：[/red]{row.reason}")
@@ -266,6 +269,10 @@ def explain(region: Path = typer.Argument(..., help="全地区预算附表工作
         result = render_explanation(region, benji, output, template_dir=templates)
     except workbooks.XltoolError as exc:
         _fail(exc)
+    except OSError as exc:
+        from xltool.io.safety import os_message
+
+        _fail(os_message(exc.filename or output, exc))
     for path in result.paths:
         console.print(f"已生成：{path}")
     for note in result.notes:

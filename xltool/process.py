@@ -89,7 +89,7 @@ def plan(paths, outdir: str | Path | None) -> list[tuple[Path, Path | None, str]
     two folders), is refused before anything is written: output None and a Chinese message naming
     both paths.
     """
-    pairs = expand_with_names(paths)
+    pairs = expand_with_names(paths, skip=outdir)
     inputs = {os.path.realpath(src): src for src, _ in pairs}
     targets: list[Path] = []
     for src, rel in pairs:
