@@ -30,15 +30,19 @@ def _xlwings() -> bool:
 
 
 def _browser() -> bool:
+    """The system Chromium (Debian's ``chromium``) and Playwright to drive it (tests/browser.py)."""
+    import browser
+
+    return not browser.problem()
+
+
+def _firefox() -> bool:
+    """Debian's firefox-esr, driven through its own WebDriver BiDi (tests/test_web_page_firefox.py)."""
     try:
-        from playwright.sync_api import sync_playwright
+        import websockets.sync.client  # noqa: F401
     except ImportError:
         return False
-    try:
-        with sync_playwright() as p:
-            return os.path.exists(p.chromium.executable_path)
-    except Exception:
-        return False
+    return bool(shutil.which("firefox-esr") or shutil.which("firefox"))
 
 
 # name → (availability check, words a skip reason uses for it, how to get it)
@@ -48,7 +52,8 @@ ENGINES = {
     "XLWINGS": (_xlwings, ("xlwings",),
                 "pip install xlwings and set XLWINGS_LICENSE_KEY=noncommercial (the remote engine, xw.Book(json=...))"),
     "BROWSER": (_browser, ("browser", "playwright", "chromium"),
-                "pip install playwright && python -m playwright install --with-deps chromium"),
+                "apt-get install -y chromium and pip install playwright (never `playwright install`)"),
+    "FIREFOX": (_firefox, ("firefox",), "apt-get install -y firefox-esr and pip install websockets"),
 }
 
 

@@ -83,6 +83,19 @@ def merge_styles(host: str, form: str) -> dict[int, int]:
     return host, {i: xf_offset + i for i in range(len(xfs))}
 
 
+def merge_dxfs(host: str, form: str) -> tuple[str, int]:
+    """Append the form's differential formats (its conditional formats' styles, e.g. 未达标 in red) to the
+    host's; returns the new host styles text and the offset to add to the form's ``dxfId``s."""
+    block = _block(form, "dxfs")
+    items = _items(block.group(1), "dxf") if block else []
+    if not items:
+        return host, 0
+    if _block(host, "dxfs"):
+        return _append(host, "dxfs", "dxf", items)
+    later = ("<tableStyles", "<colors", "<extLst", "</styleSheet>")
+    return insert_before_first(host, later, f'<dxfs count="{len(items)}">{"".join(items)}</dxfs>'), 0
+
+
 def _insert_tail(sheet: str, element: str, name: str) -> str:
     later = tuple(f"<{n}" for n in _TAIL[_TAIL.index(name) + 1:]) + ("</worksheet>",)
     return insert_before_first(sheet, later, element)
@@ -93,6 +106,7 @@ def graft(host_path: Path, form_path: Path, out: Path) -> dict:
     host, form = Package(host_path), Package(form_path)
     styles_part = next(r["Part"] for r in host.rels("xl/workbook.xml") if r["Type"].endswith("/styles"))
     styles, xf_map = merge_styles(host.text(styles_part), form.text("xl/styles.xml"))
+    styles, dxf_offset = merge_dxfs(styles, form.text("xl/styles.xml"))
     host.put(styles_part, styles)
     base = len(host.sheets)
     added = []
@@ -103,6 +117,8 @@ def graft(host_path: Path, form_path: Path, out: Path) -> dict:
         text = re.sub(r'(<c\b[^>]*?\ss=")(\d+)"', lambda m: f'{m.group(1)}{xf_map[int(m.group(2))]}"', text)
         text = re.sub(r'(<(?:row|col)\b[^>]*?\bs(?:tyle)?=")(\d+)"',
                       lambda m: f'{m.group(1)}{xf_map[int(m.group(2))]}"', text)
+        text = re.sub(r'(<cfRule\b[^>]*?\bdxfId=")(\d+)"', lambda m: f'{m.group(1)}{dxf_offset + int(m.group(2))}"',
+                      text)
         added.append(host.add_sheet(entry.name, text, hidden=entry.state != "visible"))
     book = form.text("xl/workbook.xml")
     for m in re.finditer(r"<definedName\b([^>]*)>(.*?)</definedName>", book, re.S):

@@ -351,13 +351,17 @@ PROJECT = next(p for p in SEEDS if "项目绩效目标表" in p.name)
 SELF_EVALUATION = next(p for p in SEEDS if "自评表" in p.name)
 
 
-def open_saved(path, folder, client="VBA"):
-    """The payload of a workbook saved at folder/path.name (the remote engine's fullname is the name sent)."""
-    saved = folder / path.name
-    saved.write_bytes(path.read_bytes())
-    payload = payload_from_xlsx(path, client)
-    payload["book"]["name"] = str(saved)
-    return payload, saved
+@pytest.fixture
+def saved_in(tmp_path, monkeypatch):
+    """A workbook saved in tmp_path and its payload. On the remote engine the output folder is the one the
+    operator names (XLTOOL_OUTPUT_DIR): here the workbook's own folder, as on the desktop."""
+    monkeypatch.setenv(excel.OUTPUT_DIR_ENV, str(tmp_path))
+
+    def open_saved(path, client="VBA"):
+        saved = tmp_path / path.name
+        saved.write_bytes(path.read_bytes())
+        return payload_from_xlsx(saved, client), saved
+    return open_saved
 
 
 def click(payload, key):
@@ -375,10 +379,10 @@ def alerts(actions):
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_explain_writes_the_budget_explanation_next_to_the_book(tmp_path, client):
+def test_explain_writes_the_budget_explanation_next_to_the_book(tmp_path, client, saved_in):
     from xltool.explain import explain as explain_file   # what `xltool explain` runs
 
-    payload, saved = open_saved(BUDGET, tmp_path, client)
+    payload, saved = saved_in(BUDGET, client)
     result, actions = click(payload, "explain")
     assert result.ok, result.message
     md, page = tmp_path / f"{saved.stem}_预算说明.md", tmp_path / f"{saved.stem}_预算说明.html"
@@ -391,26 +395,84 @@ def test_explain_writes_the_budget_explanation_next_to_the_book(tmp_path, client
     assert again.paths[0] == tmp_path / f"{saved.stem}_预算说明(2).md" and md.read_text(encoding="utf-8") == want.markdown
 
 
-def test_explain_of_a_form_that_is_no_budget_says_so(tmp_path):
-    payload, _ = open_saved(PROJECT, tmp_path)
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not __import__("libreoffice").available(), reason="LibreOffice (soffice) not installed")
+def test_explain_and_rollover_of_a_book_resaved_by_libreoffice(tmp_path, monkeypatch):
+    """The 附表 as LibreOffice writes it (its own styles, shared strings, cached values) gives the same
+    预算说明 and the same next-year blank as the seed itself."""
+    import libreoffice
+    from xltool.explain import explain as explain_file
+    from xltool.workbooks import read_workbook
+
+    (resaved,) = libreoffice.recalc([BUDGET], tmp_path / "lo")
+    monkeypatch.setenv(excel.OUTPUT_DIR_ENV, str(tmp_path / "lo"))
+    payload = payload_from_xlsx(resaved, "VBA")
+    result, _ = click(payload, "explain")
+    assert result.ok, result.message
+    assert result.paths[0].read_text(encoding="utf-8") == explain_file(BUDGET).markdown
+    result, _ = click(payload, "rollover")
+    assert result.ok, result.message
+    (seed,) = read_workbook(BUDGET)
+    monkeypatch.setenv(excel.OUTPUT_DIR_ENV, str(tmp_path))
+    (tmp_path / BUDGET.name).write_bytes(BUDGET.read_bytes())
+    direct, _ = click(payload_from_xlsx(tmp_path / BUDGET.name, "VBA"), "rollover")
+    (got,), (want,) = read_workbook(result.paths[0]), read_workbook(direct.paths[0])
+    assert got.instance == want.instance and got.instance.year == seed.instance.year + 1
+
+
+def test_explain_of_a_form_that_is_no_budget_says_so(tmp_path, saved_in):
+    payload, _ = saved_in(PROJECT)
     result, actions = click(payload, "explain")
     assert not result.ok and "预算附表" in result.message and alerts(actions) == [result.message]
     assert list(tmp_path.iterdir()) == [tmp_path / PROJECT.name]
 
 
-def test_an_unsaved_book_writes_into_documents(tmp_path, monkeypatch):
+def test_through_the_service_nothing_is_written_where_the_client_says(tmp_path, monkeypatch):
+    """On the remote engine the book's name is the client's word: without XLTOOL_OUTPUT_DIR (the service)
+    the file buttons say why they cannot save, and a name with folders never chooses where files go."""
+    monkeypatch.delenv(excel.OUTPUT_DIR_ENV, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home" / "Documents").mkdir(parents=True)
+    payload = payload_from_xlsx(BUDGET, "Office.js")
+    payload["book"]["name"] = str(tmp_path / "elsewhere" / ".." / "附表.xlsx")
+    for key in ("explain", "rollover"):
+        result, actions = click(payload, key)
+        assert not result.ok and "桌面版" in result.message and alerts(actions) == [result.message]
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    monkeypatch.setenv(excel.OUTPUT_DIR_ENV, str(tmp_path / "out"))
+    (tmp_path / "out").mkdir()
+    payload["book"]["name"] = "..\\..\\系统/附:表.xlsx"
+    result, _ = click(payload, "explain")
+    assert result.ok and [p.parent for p in result.paths] == [tmp_path / "out"] * 2
+    assert result.paths[0].name == "附_表_预算说明.md"
+
+
+class DesktopBook:
+    """What the desktop engine answers for a book's place (the one thing the remote engine cannot stand in for)."""
+    class app:
+        class engine:
+            name = "excel"
+
+    def __init__(self, fullname):
+        self.fullname = self.name = fullname
+
+
+def test_on_the_desktop_files_go_next_to_the_book_or_into_documents(tmp_path, monkeypatch):
+    monkeypatch.delenv(excel.OUTPUT_DIR_ENV, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / "Documents").mkdir()
-    result, _ = click(payload_from_xlsx(BUDGET, "Office.js"), "explain")   # name only: no folder on this PC
-    assert result.ok and [p.parent for p in result.paths] == [tmp_path / "Documents"] * 2
+    (tmp_path / "项目").mkdir()
+    assert excel._output_dir(DesktopBook(str(tmp_path / "项目" / "附表.xlsx"))) == tmp_path / "项目"
+    assert excel._output_dir(DesktopBook("工作簿1")) == tmp_path / "Documents"          # never saved
+    assert excel._output_dir(DesktopBook("https://d.docs.live.net/x/附表.xlsx")) == tmp_path / "Documents"
 
 
 @pytest.mark.parametrize("path", [BUDGET, PROJECT], ids=["附表", "项目"])
-def test_rollover_writes_next_years_blank_next_to_the_book(path, tmp_path):
+def test_rollover_writes_next_years_blank_next_to_the_book(path, tmp_path, saved_in):
     from xltool.workbooks import read_workbook
     from xltool.yearcycle import rollover_paths   # what `xltool rollover` runs
 
-    payload, saved = open_saved(path, tmp_path)
+    payload, saved = saved_in(path)
     (this,) = read_workbook(path)
     result, actions = click(payload, "rollover")
     assert result.ok, result.message
@@ -426,8 +488,8 @@ def test_rollover_writes_next_years_blank_next_to_the_book(path, tmp_path):
     assert again.paths == [tmp_path / f"{saved.stem}_{this.instance.year + 1}年(2).xlsx"]
 
 
-def test_rollover_of_a_self_evaluation_says_why_not(tmp_path):
-    payload, _ = open_saved(SELF_EVALUATION, tmp_path)
+def test_rollover_of_a_self_evaluation_says_why_not(tmp_path, saved_in):
+    payload, _ = saved_in(SELF_EVALUATION)
     result, actions = click(payload, "rollover")
     assert not result.ok and "不结转" in result.message and alerts(actions) == [result.message]
     assert list(tmp_path.iterdir()) == [tmp_path / SELF_EVALUATION.name]
@@ -443,9 +505,8 @@ def test_about_names_version_licence_and_log(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("key", sorted(excel.BUTTONS))
-def test_every_button_answers_without_a_placeholder(key, tmp_path):
-    path = BUDGET
-    payload, _ = open_saved(path, tmp_path, "Office.js")
+def test_every_button_answers_without_a_placeholder(key, saved_in):
+    payload, _ = saved_in(BUDGET, "Office.js")
     result, actions = click(payload, key)
     assert result.ok, result.message
     assert alerts(actions) == [result.message]
@@ -467,8 +528,8 @@ def test_a_failure_is_a_chinese_message_box_and_the_traceback_goes_to_the_log(tm
     assert "Traceback" in log and "boom" in log
 
 
-def test_a_file_error_names_the_file(tmp_path, monkeypatch):
-    payload, saved = open_saved(BUDGET, tmp_path)
+def test_a_file_error_is_a_message_box(tmp_path, monkeypatch, saved_in):
+    payload, saved = saved_in(BUDGET)
     monkeypatch.setenv("XLTOOL_LOG", str(tmp_path / "log.txt"))
     blocker = tmp_path / f"{saved.stem}_预算说明.md"
     blocker.mkdir()   # a folder where the file should go: the write fails

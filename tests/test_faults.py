@@ -70,6 +70,14 @@ def test_output_folder_equal_to_the_input_folder_is_refused(tmp_path):
     assert digest(f) == before and not (tmp_path / "f.bak.xlsx").exists()
 
 
+def test_an_output_folder_inside_the_input_folder_is_not_input_next_time(tmp_path):
+    shutil.copy(TARGET, tmp_path / "a.xlsx")
+    out = tmp_path / "结果"
+    assert runner.invoke(app, ["recompute", str(tmp_path), "-o", str(out)]).exit_code in (0, 1)
+    again = runner.invoke(app, ["recompute", str(tmp_path), "-o", str(out)])
+    assert "共 1 个文件" in again.output and not (out / "结果").exists()
+
+
 def test_output_keeps_sub_folders(tmp_path):
     src = tmp_path / "in"
     for sub in ("a", "b"):
@@ -301,3 +309,20 @@ def test_a_crashing_hanging_or_hogging_file_fails_alone(tmp_path, monkeypatch, c
     assert "超时" in rows["hang.xlsx"].reason
     assert "内存" in rows["hog.xlsx"].reason
     assert (tmp_path / "out" / bulk.SUMMARY_NAME).exists()
+
+
+def test_os_errors_of_convert_template_and_explain_are_one_line(tmp_path):
+    blocker = tmp_path / "一个文件"
+    blocker.write_text("x")
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TARGET, src / "a.xlsx")
+    for args in (["convert", str(src), "-o", str(blocker / "out")],
+                 ["template", "regional-target", "-o", str(blocker / "t.xlsx")],
+                 ["explain", str(BUDGET), "-o", str(blocker / "说明.md")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+        (line,) = [line for line in result.output.splitlines() if line.strip()]
+        assert str(blocker) in line and "无法写入" in line, line
+    assert not leftovers(tmp_path)

@@ -17,7 +17,7 @@ from lxml import etree
 
 from conftest import ROOT
 from form_graft import graft
-from xltool import process, workbooks
+from xltool import marks, process, workbooks
 from xltool.io.ooxml import writeback
 from xltool.io.ooxml.package import Package
 
@@ -214,7 +214,7 @@ def test_theme_indexed_and_pattern_fills_come_back_exactly(tmp_path):
     assert [cell_fill(src, "绩效自评表", ref) for ref in MARKED] == FILLS
     marked, fixed = tmp_path / "marked.xlsx", tmp_path / "fixed.xlsx"
     process.recompute_file(src, marked)
-    assert all("FFEB9C" in cell_fill(marked, "绩效自评表", ref) for ref in MARKED)
+    assert all(marks.MARK_FILLS["warning"] in cell_fill(marked, "绩效自评表", ref) for ref in MARKED)
     again = tmp_path / "again.xlsx"
     process.recompute_file(marked, again)
     fix_marks(again, fixed)

@@ -264,3 +264,31 @@ def test_a_clerks_value_over_a_computed_cell(agreement):
             assert not any(word in f.message for word in ("income_", "expenditure_", "surplus_", "balance.", "ind."))
             found[result.evaluations[0].read.form] += 1
     assert all(found[form] for form in FAMILIES), found
+
+
+def test_a_new_actual_typed_in_excel_changes_the_score_at_once(tmp_path):
+    """Seed 002 fund 4 (失业保险), 基金支出预算执行率 against 105%≤≥95%, 分值 10: typed 90% in the
+    spreadsheet (no xltool run) LibreOffice shows 10 × 90 / 95 = 9.47, 未达标, 94.74%; typed 100%: 10, 达标."""
+    (src,) = (ROOT / "workbooks").glob("002_04_*.xlsx")
+    recomputed = tmp_path / "se.xlsx"
+    wb = openpyxl.load_workbook(src)
+    (read,) = workbooks.read_workbook(src)
+    i = next(n for n, ind in enumerate(read.instance.indicators) if "支出预算执行率" in ind.actual)
+    sheet, r, c = read.cells[f"ind.{i}.weight"]
+    wb[sheet].cell(r, c).value = 10
+    wb.save(recomputed)
+    process.recompute_file(recomputed, recomputed)
+    typed = []
+    for n, pct in enumerate((Decimal("0.9"), Decimal("1"))):
+        wb = openpyxl.load_workbook(recomputed)
+        _, r, c = read.cells[f"ind.{i}.actual"]
+        wb[sheet].cell(r, c).value, wb[sheet].cell(r, c).number_format = pct, "0%"
+        typed.append(tmp_path / f"typed{n}.xlsx")
+        wb.save(typed[-1])
+    shown = []
+    for path in libreoffice.recalc(typed, tmp_path / "lo"):
+        ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+        shown.append(tuple(ws.cell(read.cells[f"ind.{i}.{k}"][1], read.cells[f"ind.{i}.{k}"][2]).value
+                           for k in ("score", "judgement", "rate")))
+    assert shown[0][:2] == (9.47, "未达标") and round(shown[0][2], 4) == 0.9474
+    assert shown[1] == (10, "达标", 1)

@@ -106,8 +106,9 @@ def recalculated(tmp_path_factory):
     # The self-evaluation's formulas read the parsed 指标值 from helper cells that xltool fills when
     # it makes or recomputes a workbook (a 指标值 typed into a blank template is parsed on the first
     # recompute): the filled template is recomputed once before LibreOffice recalculates it.
-    (se,) = [p for p in templates if p.stem == model.SELF_EVALUATION]
-    process.recompute_file(se, se)
+    # The 项目支出绩效自评表 (10号) likewise keeps the parsed 指标值 and text actuals in its helper columns.
+    for se in [p for p in templates if p.stem in (model.SELF_EVALUATION, model.PROJECT_SELF_EVALUATION)]:
+        process.recompute_file(se, se)
     imported = []
     for seed in sorted(SEEDS.glob("*.txt")):
         imported += workbooks.import_seed(seed, tmp / "imported")[0]

@@ -32,7 +32,8 @@ def test_sheets_header_and_rows_in_order(book):
     assert [c.value for c in ws[1]] == ["文件", "表单", "单位/项目", "状态", "错误数", "警告数", "总分", "说明"]
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["a/甲.xlsx", "b/乙.xlsx", "坏.xlsx"]
     assert ws["E2"].value == 2 and ws["E3"].value == 0 and ws["E3"].data_type == "n"   # Decimal → number
-    assert ws["G3"].value == "95.5" and ws["H4"].value == "坏.xlsx：文件已损坏"
+    assert ws["G3"].value == 95.5 and ws["G3"].data_type == "n"   # 总分 is a number
+    assert ws["H4"].value == "坏.xlsx：文件已损坏"
     assert ws[1][0].font.b and ws[1][0].fill.fgColor.rgb.endswith("D9D9D9")
     assert ws.column_dimensions["A"].width == pytest.approx(40, abs=1)
     assert ws.freeze_panes == "A2" and book["全部问题"].freeze_panes == "A2"
@@ -55,7 +56,8 @@ def test_autofilter_and_chart(book):
     assert book["文件汇总"].auto_filter.ref == "A1:H4"
     assert book["全部问题"].auto_filter.ref == "A1:G4"
     rules = book["按规则统计"]
-    assert list(rules.iter_rows(values_only=True)) == [("规则", "条数"), ("XT101", 2), ("XT105", 1)]
+    assert list(rules.iter_rows(values_only=True)) == [("规则", "说明", "条数"), ("XT101", "合计与明细不符", 2),
+                                                        ("XT105", "自报执行率与计算不符", 1)]
     assert len(rules._charts) == 1
 
 
@@ -98,4 +100,13 @@ def test_rows_beyond_excels_limit_are_counted_not_lost(tmp_path, monkeypatch):
     book = openpyxl.load_workbook(target)
     assert book["全部问题"].max_row == 3 and book["全部问题"].auto_filter.ref == "A1:G3"
     rules = list(book["按规则统计"].iter_rows(values_only=True))
-    assert rules[1] == ("XT101", 5) and "另有 3 行未列出" in rules[3][0]
+    assert rules[1] == ("XT101", "合计与明细不符", 5) and "另有 3 行未列出" in rules[3][0]
+
+
+def test_print_setup_of_every_sheet(book):
+    """Issue 16: landscape A4, one page wide, header repeated, frozen header (汇总 printed on 13 pages)."""
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (None, 1), ws.title   # 1 is the default
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.print_title_rows.replace("$", "") == "1:1" and ws.freeze_panes == "A2", ws.title

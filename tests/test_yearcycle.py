@@ -46,7 +46,7 @@ def test_roll_project_targets_fill_last_year_and_keep_weights(tmp_path):
 
 
 def test_self_evaluation_started_from_project_scores_100_when_targets_met(tmp_path):
-    result = CliRunner().invoke(app, ["self-evaluation", str(WB), "-o", str(tmp_path)])
+    result = CliRunner().invoke(app, ["self-evaluation", str(WB), "-o", str(tmp_path), "--form", "self-evaluation"])
     starts = sorted(tmp_path.glob("003_*自评表.xlsx"))
     assert len(starts) == 9, result.output
     for path in starts:

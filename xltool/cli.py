@@ -178,8 +178,11 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
                TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("convert", total=total)
-        summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
-                               on_progress=lambda row: progress.advance(task))
+        try:
+            summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
+                                   on_progress=lambda row: progress.advance(task))
+        except workbooks.XltoolError as exc:
+            _fail(exc)
     for row in summary.rows:
         if row.status == "失败":
             err.print(f"[red]失败：[/red]{row.reason}")
@@ -206,11 +209,18 @@ def rollover(paths: List[Path] = typer.Argument(..., help="本年工作簿或文
 
 @app.command("self-evaluation")
 def self_evaluation(paths: List[Path] = typer.Argument(..., help="本年项目/基金支出绩效目标表或文件夹"),
-                    outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹")):
-    """年终：由本年目标表生成支出绩效自评表（指标、方向、分值带入，实际完成值待填）。"""
+                    outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹"),
+                    form: Optional[str] = typer.Option(None, "--form", help=(
+                        "自评表格式：project-self-evaluation（项目支出绩效自评表，财预〔2020〕10号，项目目标表默认）"
+                        "或 self-evaluation（社会保险支出绩效自评表，基金支出目标表默认）"))):
+    """年终：由本年目标表生成自评表（指标、方向、分值带入，实际完成值待填）。"""
     from xltool.yearcycle import self_evaluation_paths
 
-    _report_rows(self_evaluation_paths(paths, outdir), outdir)
+    try:
+        rows = self_evaluation_paths(paths, outdir, form)
+    except workbooks.XltoolError as exc:
+        _fail(exc)
+    _report_rows(rows, outdir)
 
 
 def _report_rows(rows, outdir: Path):
@@ -259,6 +269,10 @@ def explain(region: Path = typer.Argument(..., help="全地区预算附表工作
         result = render_explanation(region, benji, output, template_dir=templates)
     except workbooks.XltoolError as exc:
         _fail(exc)
+    except OSError as exc:
+        from xltool.io.safety import os_message
+
+        _fail(os_message(exc.filename or output, exc))
     for path in result.paths:
         console.print(f"已生成：{path}")
     for note in result.notes:
@@ -324,6 +338,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（�
           allow_origin: List[str] = typer.Option([], "--allow-origin", help="另外允许跨站访问的来源（可重复）"),
           archive: Optional[Path] = typer.Option(None, "--archive", help="保存上传文件和结果的文件夹（默认不保存）"),
           keep_days: float = typer.Option(30, "--keep-days", help="存档保留天数（与 --archive 一起使用）"),
+          session_minutes: float = typer.Option(30, "--session-minutes", help="校验结果可供下载的分钟数，之后删除"),
           max_upload_mb: int = typer.Option(512, "--max-upload-mb", help="一次上传的大小上限（MB）"),
           jobs: int = typer.Option(2, "--jobs", "-j", help="校验上传文件的进程数")):
     """启动服务：单位的在线校验页面（/），以及 Office.js 加载项服务（xlwings 远程引擎）。"""
@@ -337,7 +352,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（�
     settings = Settings(host=host, port=port, token=token, base_url=base_url,
                         certfile=str(cert) if cert else None, keyfile=str(key) if key else None,
                         xlwings_js=xlwings_js, allow_origins=tuple(allow_origin), archive=archive,
-                        retention_days=keep_days, max_upload=max_upload_mb * MB, jobs=max(1, jobs))
+                        retention_days=keep_days, session_minutes=session_minutes, max_upload=max_upload_mb * MB, jobs=max(1, jobs))
     problem = officejs.remote_engine_problem()
 
     def ready(url: str) -> None:
@@ -350,7 +365,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（�
         if archive:
             console.print(f"上传文件和结果保存在 {archive}，保留 {keep_days:g} 天")
         else:
-            console.print("上传的文件只在处理期间保留，不存档")
+            console.print(f"上传的文件和结果不存档：{session_minutes:g} 分钟后（或服务停止时）删除")
 
     run_server(settings, on_ready=ready)
 

@@ -12,6 +12,7 @@ Usage errors keep Click's exit status 2.
 from __future__ import annotations
 
 import re
+import sys
 import types
 
 import typer
@@ -136,9 +137,32 @@ def _localise_params(command) -> None:
 
 
 def _localised_methods(base):
-    """get_usage and get_help_option of ``base``, in Chinese."""
+    """get_usage, get_help_option, format_help and main of ``base``, in Chinese."""
     def get_usage(self, ctx) -> str:
         return zh_usage(base.get_usage(self, ctx))
+
+    def format_help(self, ctx, formatter):
+        install()   # Typer's rich help module is imported only when help is printed (start-up time)
+        return base.format_help(self, ctx, formatter)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Usage errors printed in Chinese by xltool itself (exit 2), so that Typer's rich help module
+        is not imported at every start."""
+        if not standalone_mode:
+            return base.main(self, args, prog_name, complete_var, standalone_mode, **extra)
+        from typer._click.exceptions import ClickException
+
+        from typer.exceptions import Abort
+
+        try:
+            code = base.main(self, args, prog_name, complete_var, False, **extra)
+        except ClickException as error:
+            _format_error(error)
+            sys.exit(error.exit_code)
+        except Abort:
+            print(RICH_TEXTS["ABORTED_TEXT"], file=sys.stderr)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def get_help_option(self, ctx):
         option = base.get_help_option(self, ctx)
@@ -147,11 +171,11 @@ def _localised_methods(base):
             option.display_type_rich = types.MethodType(_type_tag, option)
         return option
 
-    return get_usage, get_help_option
+    return get_usage, get_help_option, format_help, main
 
 
 class ZhCommand(typer_core.TyperCommand):
-    get_usage, get_help_option = _localised_methods(typer_core.TyperCommand)
+    get_usage, get_help_option, format_help, main = _localised_methods(typer_core.TyperCommand)
 
     def __init__(self, *args, **kwargs):
         kwargs["options_metavar"] = OPTIONS_METAVAR
@@ -160,7 +184,7 @@ class ZhCommand(typer_core.TyperCommand):
 
 
 class ZhGroup(typer_core.TyperGroup):
-    get_usage, get_help_option = _localised_methods(typer_core.TyperGroup)
+    get_usage, get_help_option, format_help, main = _localised_methods(typer_core.TyperGroup)
 
     def __init__(self, *args, **kwargs):
         kwargs["options_metavar"] = OPTIONS_METAVAR
@@ -195,7 +219,6 @@ class ZhTyper(typer.Typer):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("cls", ZhGroup)
         super().__init__(*args, **kwargs)
-        install()
 
     def command(self, *args, **kwargs):
         kwargs.setdefault("cls", ZhCommand)

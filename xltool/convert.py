@@ -31,7 +31,8 @@ SUMMARY_NAME = "汇总.xlsx"
 TIMEOUT = float(os.environ.get("XLTOOL_FILE_TIMEOUT", 120))          # seconds per file
 MEMORY_MB = int(os.environ.get("XLTOOL_FILE_MEMORY_MB", 1536))        # address space a worker may add
 FORM_ZH = {"regional-target": "区域绩效目标表", "fund-expenditure-target": "基金支出绩效目标表",
-           "self-evaluation": "支出绩效自评表", "project-target": "项目支出绩效目标表", "budget-tables": "预算附表"}
+           "self-evaluation": "支出绩效自评表", "project-target": "项目支出绩效目标表", "budget-tables": "预算附表",
+           "project-self-evaluation": "项目支出绩效自评表"}
 
 
 @dataclass(slots=True)
@@ -315,10 +316,9 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     """Process every workbook under root; the summary workbook goes to outdir/汇总.xlsx.
 
     timeout (seconds) and memory_mb (address space a worker may add) bound each file
-    (defaults ``TIMEOUT`` and ``MEMORY_MB``; 0 for memory: no ceiling).
+    (defaults ``TIMEOUT`` and ``MEMORY_MB``; 0 for memory: no ceiling). An operating-system error
+    on the outputs (the summary cannot be written) is an ``XltoolError`` naming the path.
     """
-    from xltool.summary import SummaryWriter
-
     root, outdir = Path(root), Path(outdir)
     names = walk_names(root, skip=outdir)
     refused = {} if check_only else collisions(names)
@@ -332,6 +332,19 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     summary = ConvertSummary(summary_path=outdir / SUMMARY_NAME)
     jobs = jobs or os.cpu_count() or 1
     todo = [n for n in names if n not in refused]
+    try:
+        _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress)
+    except OSError as exc:   # the output folder cannot be written, the disk is full, ...
+        from xltool.io.safety import os_message
+        from xltool.workbooks import XltoolError
+
+        raise XltoolError(os_message(exc.filename or summary.summary_path, exc)) from exc
+    return summary
+
+
+def _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress):
+    from xltool.summary import SummaryWriter
+
     with ExitStack() as stack:
         results = _results(todo, root, outdir, jobs, check_only, scheduler, stack,
                            TIMEOUT if timeout is None else timeout, MEMORY_MB if memory_mb is None else memory_mb)
@@ -343,4 +356,3 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
             summary.add(row, findings)
             if on_progress:
                 on_progress(row)
-    return summary

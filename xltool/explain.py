@@ -129,7 +129,6 @@ def explain_budget(region, benji=None, out_path: str | Path | None = None, *, ht
         md_path = Path(out_path)
         if md_path.suffix.lower() != ".md":
             md_path = md_path.with_suffix(".md")
-        md_path.parent.mkdir(parents=True, exist_ok=True)
         _write(md_path, markdown)
         result.paths.append(md_path)
         if html:
@@ -140,5 +139,9 @@ def explain_budget(region, benji=None, out_path: str | Path | None = None, *, ht
 
 
 def _write(path: Path, text: str) -> None:
-    with atomic.replacing(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    """Atomically; an OSError names the file meant (not the temporary file beside it)."""
+    try:
+        with atomic.replacing(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc

@@ -10,13 +10,20 @@ from decimal import Decimal
 
 from xltool.core.findings import SEVERITY_ZH
 
-MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
+# Marks must not look like the template's own fills (input FFF9E5, computed E3EEF9) nor like each
+# other, also in a grey-scale print: luminance about 249 input, 236 computed, 211 info (green),
+# 189 warning (amber), 164 error (red); tests/test_looks.py holds them apart.
+MARK_FILLS = {"error": "FF7C80", "warning": "FFC000", "info": "C6E0B4"}
+INPUT_FILL, COMPUTED_FILL = "FFF9E5", "E3EEF9"
+NOT_MET_FONT = "C00000"   # 未达标 in red (a conditional format on the 是否达标 cells)
+# Print setup of the findings sheet (all write-back paths): A4 landscape, one page wide, header repeated.
+FINDINGS_PRINT = {"paper": 9, "orientation": "landscape", "fit_width": 1, "fit_height": 0, "title_rows": "$1:$1"}
 NOTE_AUTHOR = "xltool"
 ORIGINAL_AUTHOR = "xltool（原值）"   # a note keeping what the clerk typed; never removed by xltool
 NOTE_FLAG = "note"   # 4th column of an _xltool mark row from the open-book path: xltool added the note
 FINDINGS_SHEET = "校验结果"
 FINDINGS_HEADER = ("规则", "级别", "位置", "说明", "应为", "实为")
-FINDINGS_WIDTHS = (8, 6, 22, 60, 16, 16)
+FINDINGS_WIDTHS = (8, 6, 22, 110, 18, 18)   # 说明 wide enough for a whole message on one line
 HEADER_FILL = "D9D9D9"
 PERCENT_FORMAT = "0.00%"
 _RANK = {"error": 0, "warning": 1, "info": 2}

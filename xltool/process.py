@@ -11,8 +11,6 @@ from xltool.core import reader
 from xltool.core.cellref import a1
 from xltool.core.evaluate import Evaluation, evaluate
 from xltool.core.findings import ERROR, SEVERITY_ORDER, Finding
-from xltool.io.ooxml import writeback
-from xltool.io.ooxml.package import Unsupported
 from xltool.workbooks import BACKUP_TAG, XltoolError, expand_with_names, open_grid, read_forms
 
 
@@ -91,7 +89,7 @@ def plan(paths, outdir: str | Path | None) -> list[tuple[Path, Path | None, str]
     two folders), is refused before anything is written: output None and a Chinese message naming
     both paths.
     """
-    pairs = expand_with_names(paths)
+    pairs = expand_with_names(paths, skip=outdir)
     inputs = {os.path.realpath(src): src for src, _ in pairs}
     targets: list[Path] = []
     for src, rel in pairs:
@@ -157,6 +155,9 @@ def write_back(path, target: Path, forms, findings, grid) -> None:
     what it would lose. Both write the target atomically. Operating-system errors become one
     Chinese line naming the target.
     """
+    from xltool.io.ooxml import writeback   # only a write-back needs it (a `check` starts faster)
+    from xltool.io.ooxml.package import Unsupported
+
     target = Path(target)
     try:
         try:

@@ -17,6 +17,11 @@ Without an identifiable top unit (no book, or several, at level 本级) all
 上级补助收入 are matched against all 补助下级支出 (and 上解 likewise), which is
 exact when only one level pays transfers down.
 
+Levels: a 全地区 workbook already contains its own 本级, so a roll-up is 本级 + the
+subordinate units' workbooks; a region's 全地区 given beside its own 本级 (or one unit
+twice) is refused (``check_levels``), never summed twice. Files that are not 附表 are
+skipped and listed in the report.
+
 ``rollup(paths, out_path)`` does this for workbook files and writes the result in
 the template layout; it returns a ``RollupReport``.
 """

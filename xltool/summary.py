@@ -27,7 +27,10 @@ FILES_HEADER = ("文件", "表单", "单位/项目", "状态", "错误数", "警
 FILES_WIDTHS = (40, 16, 30, 8, 8, 8, 8, 60)
 FINDINGS_HEADER = ("文件", "规则", "级别", "位置", "说明", "应为", "实为")
 FINDINGS_WIDTHS = (40, 8, 6, 22, 60, 16, 16)
-RULES_HEADER, RULES_WIDTHS = ("规则", "条数"), (10, 8)
+RULES_HEADER, RULES_WIDTHS = ("规则", "说明", "条数"), (10, 40, 8)
+# Codes the evaluation itself reports (no rule module of their own) and the roll-up's structure notes.
+OTHER_RULE_NAMES = {"XT120": "应为数字却是文本", "XT121": "数字存为文本", "XT122": "百分数按小数填写",
+                    "XT123": "计算单元格被手工改动", "rollup": "汇总结构问题", "unreadable": "文件无法读取"}
 CHART_TITLE = "各规则问题条数"
 HEADER_FORMAT = {"bold": True, "font_name": "宋体", "font_size": 10, "pattern": 1, "bg_color": "#D9D9D9"}
 BOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
@@ -35,8 +38,38 @@ BOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_
 MAX_ROWS = 1_048_576   # Excel's limit, header included
 
 
+def rule_name(code: str) -> str:
+    """The rule's short Chinese description (its module's NAME)."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"xltool.core.rules.{code}").NAME
+    except (ImportError, AttributeError, ValueError):
+        return OTHER_RULE_NAMES.get(code, "")
+
+
+def _number(text):
+    """A score written as text ("93.5") is a number; several scores ("93.5、88") stay text."""
+    if isinstance(text, str) and text.strip():
+        try:
+            return Decimal(text.strip())
+        except ArithmeticError:
+            return text
+    return text
+
+
 def file_values(row) -> tuple:
-    return tuple(getattr(row, name) for name in FILE_FIELDS)
+    return tuple(_number(getattr(row, name)) if name == "score" else getattr(row, name) for name in FILE_FIELDS)
+
+
+def print_setup(ws) -> None:
+    """A4 landscape, one page wide, header row on every page, centred."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
 
 
 def finding_values(f) -> tuple:
@@ -68,6 +101,7 @@ class _Sheet:
         for c, title in enumerate(header):
             self.ws.write_string(0, c, title, fmt)
         self.ws.freeze_panes(1, 0)
+        print_setup(self.ws)
 
     def append(self, values) -> None:
         if self.rows + 1 >= MAX_ROWS:
@@ -143,20 +177,23 @@ class SummaryWriter:
         for c, (title, width) in enumerate(zip(RULES_HEADER, RULES_WIDTHS)):
             ws.set_column(c, c, width)
             ws.write_string(0, c, title, self._header)
+        ws.freeze_panes(1, 0)
+        print_setup(ws)
         counts = sorted(self.rule_counts.items())
         for r, (rule, n) in enumerate(counts, start=1):
             ws.write_string(r, 0, rule)
-            ws.write_number(r, 1, n)
+            write_cell(ws, r, 1, rule_name(rule))
+            ws.write_number(r, 2, n)
         note = self._overflow_note()
         if note:
             ws.write_string(len(counts) + 2, 0, note)
         if counts:
-            ws.insert_chart("D2", self._chart(len(counts)))
+            ws.insert_chart("E2", self._chart(len(counts)))
 
     def _chart(self, n: int):
         chart = self._book.add_chart({"type": "column"})
-        chart.add_series({"name": [RULES_SHEET, 0, 1], "categories": [RULES_SHEET, 1, 0, n, 0],
-                          "values": [RULES_SHEET, 1, 1, n, 1]})
+        chart.add_series({"name": [RULES_SHEET, 0, 2], "categories": [RULES_SHEET, 1, 0, n, 0],
+                          "values": [RULES_SHEET, 1, 2, n, 2]})
         chart.set_title({"name": CHART_TITLE})
         chart.set_y_axis({"name": "条数"})
         return chart

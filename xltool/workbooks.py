@@ -56,7 +56,10 @@ def write_form(instance, path: str | Path) -> Path:
     from xltool.io import xlsx
 
     path = Path(path)
-    xlsx.write_plan(plan_with_values(instance), path)
+    try:
+        xlsx.write_plan(plan_with_values(instance), path)
+    except OSError as exc:
+        raise XltoolError(safety.os_message(path, exc)) from exc
     return path
 
 
@@ -85,7 +88,10 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     files = []
     for n, instance in enumerate(result.instances, start=1):
         target = outdir / workbook_name(prefix, n, instance)
-        xlsx.write_plan(layout.plan_workbook(instance), target)
+        try:
+            xlsx.write_plan(layout.plan_workbook(instance), target)
+        except OSError as exc:
+            raise XltoolError(safety.os_message(target, exc)) from exc
         files.append(target)
     return files, [f"{path.name}：{note}" for note in result.notes]
 
@@ -133,13 +139,20 @@ def expand_paths(paths) -> list[Path]:
     return [src for src, _ in expand_with_names(paths)]
 
 
-def expand_with_names(paths) -> list[tuple[Path, Path]]:
-    """(file, its path relative to the folder given, or its name when given as a file)."""
+def expand_with_names(paths, skip: str | Path | None = None) -> list[tuple[Path, Path]]:
+    """(file, its path relative to the folder given, or its name when given as a file).
+
+    ``skip``: a folder whose files a folder walk leaves out (the output folder of a run inside
+    its input folder: a second run does not take the first run's results as input)."""
+    import os
+
+    below = os.path.join(os.path.realpath(skip), "") if skip is not None else None
     out: list[tuple[Path, Path]] = []
     for path in map(Path, paths):
         if path.is_dir():
             out += sorted((p, p.relative_to(path)) for p in path.rglob("*")
-                          if is_workbook_name(p.name) and p.is_file())
+                          if is_workbook_name(p.name) and p.is_file()
+                          and not (below and os.path.realpath(p).startswith(below)))
         else:
             out.append((path, Path(path.name)))
     return out

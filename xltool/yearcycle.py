@@ -34,7 +34,7 @@ def read_actuals(paths) -> tuple[dict[str, tuple[int | None, dict[str, str]]], l
         except workbooks.XltoolError as exc:
             rows.append(FileRow(str(rel), status="失败", reason=str(exc)))
             continue
-        evaluations = [r.instance for r in reads if r.form == model.SELF_EVALUATION]
+        evaluations = [r.instance for r in reads if r.form in (model.SELF_EVALUATION, model.PROJECT_SELF_EVALUATION)]
         if not evaluations:
             rows.append(FileRow(str(rel), status="失败", reason=f"{path}：不是支出绩效自评表，不能用作 --actuals"))
         for e in evaluations:
@@ -80,7 +80,7 @@ def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=()
             continue
         for n, read in enumerate(reads):
             instance = read.instance
-            if read.form == model.SELF_EVALUATION:
+            if read.form in (model.SELF_EVALUATION, model.PROJECT_SELF_EVALUATION):
                 rows.append(FileRow(str(rel), FORM_ZH[read.form], str(instance.entity), status=NOT_ROLLED,
                                     reason=SELF_EVALUATION_REASON))
                 continue
@@ -100,7 +100,13 @@ def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=()
     return rows
 
 
-def self_evaluation_paths(paths, outdir: str | Path) -> list[FileRow]:
+def self_evaluation_paths(paths, outdir: str | Path, form: str | None = None) -> list[FileRow]:
+    """Start a 自评表 from each target table. ``form``: the layout — by default the 财预〔2020〕10号
+    项目支出绩效自评表 for a 项目支出绩效目标表 and the 社会保险支出绩效自评表 for a 基金支出绩效目标表."""
+    from xltool.core.project_eval.start import start_from_target
+
+    if form not in (None, model.SELF_EVALUATION, model.PROJECT_SELF_EVALUATION):
+        raise workbooks.XltoolError(f"未知自评表格式“{form}”，可选：{model.PROJECT_SELF_EVALUATION}、{model.SELF_EVALUATION}")
     outdir = Path(outdir)
     rows: list[FileRow] = []
     for path, rel in _inputs(paths):
@@ -113,9 +119,12 @@ def self_evaluation_paths(paths, outdir: str | Path) -> list[FileRow]:
         if not targets:
             rows.append(FileRow(str(rel), status="失败", reason=f"{path}：不是项目或基金支出绩效目标表，无法生成自评表"))
         for n, read in enumerate(targets):
-            evaluation = rollover.start_self_evaluation(read.instance)
+            chosen = form or (model.PROJECT_SELF_EVALUATION if read.form == model.PROJECT_TARGET
+                              else model.SELF_EVALUATION)
+            evaluation = (start_from_target(read.instance) if chosen == model.PROJECT_SELF_EVALUATION
+                          else rollover.start_self_evaluation(read.instance))
             name = rel.with_name(f"{rel.stem}_自评表{'' if len(targets) == 1 else n + 1}.xlsx")
             workbooks.write_form(evaluation, outdir / name)
-            rows.append(FileRow(str(name), FORM_ZH[model.SELF_EVALUATION], evaluation.project))
+            rows.append(FileRow(str(name), FORM_ZH[chosen], evaluation.project))
     summary.write_summary(rows, [], outdir / "汇总.xlsx")
     return rows

@@ -30,6 +30,9 @@ def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dic
     if read.form == model.BUDGET_TABLES:
         calc = recompute_budget(read.instance)
         return dict(calc.cells), {"budget": calc}
+    if read.form == model.PROJECT_SELF_EVALUATION:
+        from xltool.core.project_eval.calc import compute as compute_project_evaluation
+        return compute_project_evaluation(read, config)
     from xltool.core.calc.targets import compute_target_form
     return compute_target_form(read, config)
 

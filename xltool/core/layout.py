@@ -59,6 +59,7 @@ class SheetPlan:
     free_lists: set[str] = field(default_factory=set)    # validation ranges offering choices, any value allowed
     print_title_rows: str = ""
     landscape: bool = True
+    heights: dict[int, float] = field(default_factory=dict)  # row → height (points) for long text
 
     def put(self, row, col, value=None, style="text", field="", formula="", number_format="", span=1, down=1):
         self.cells.append(CellPlan(row, col, value, style, field, formula, number_format))
@@ -164,7 +165,8 @@ TITLES = {
     model.PROJECT_TARGET: ("项目支出绩效目标表", "（{year}年）"),
 }
 SHEET_NAMES = {model.REGIONAL_TARGET: "区域绩效目标表", model.FUND_EXPENDITURE_TARGET: "支出绩效目标表",
-               model.SELF_EVALUATION: "绩效自评表", model.PROJECT_TARGET: "项目绩效目标表"}
+               model.SELF_EVALUATION: "绩效自评表", model.PROJECT_TARGET: "项目绩效目标表",
+               model.PROJECT_SELF_EVALUATION: "项目绩效自评表"}
 UNIT_NOTE = {model.FUND_EXPENDITURE_TARGET: "单位：万元", model.SELF_EVALUATION: "单位：万元",
              model.PROJECT_TARGET: "单位：万元"}
 
@@ -352,6 +354,9 @@ def _plan_balance(plan, spec, table, stated, region, year, number, columns) -> S
 
 def plan_workbook(instance) -> WorkbookPlan:
     """The whole workbook for one form instance (F5: the seven 附表)."""
+    if instance.form == model.PROJECT_SELF_EVALUATION:
+        from xltool.core.project_eval.layout import plan_workbook as plan_project_evaluation
+        return plan_project_evaluation(instance)
     if instance.form == model.BUDGET_TABLES:
         sheets = plan_budget_workbook(instance)
         meta = {"region": instance.region, "level": instance.level, "year": str(instance.year or "")}
@@ -372,7 +377,8 @@ def blank_instance(form: str, year: int | None = None, region: str = "", level: 
     unit, and 本级 → 表八–十四)."""
     cls = {model.REGIONAL_TARGET: model.RegionalTarget, model.FUND_EXPENDITURE_TARGET: model.FundExpenditureTarget,
            model.SELF_EVALUATION: model.SelfEvaluation, model.PROJECT_TARGET: model.ProjectTarget,
-           model.BUDGET_TABLES: model.BudgetWorkbook}[form]
+           model.BUDGET_TABLES: model.BudgetWorkbook,
+           model.PROJECT_SELF_EVALUATION: model.ProjectSelfEvaluation}[form]
     instance = cls(year=year)
     unit = region + ("本级" if level == "本级" and region and not region.endswith("本级") else "")
     if form == model.BUDGET_TABLES:

@@ -15,7 +15,9 @@ FUND_EXPENDITURE_TARGET = "fund-expenditure-target"  # F2
 SELF_EVALUATION = "self-evaluation"                  # F3
 PROJECT_TARGET = "project-target"                    # F4
 BUDGET_TABLES = "budget-tables"                      # F5
-FORM_IDS = (REGIONAL_TARGET, FUND_EXPENDITURE_TARGET, SELF_EVALUATION, PROJECT_TARGET, BUDGET_TABLES)
+PROJECT_SELF_EVALUATION = "project-self-evaluation"  # F3' (财预〔2020〕10号 layout)
+FORM_IDS = (REGIONAL_TARGET, FUND_EXPENDITURE_TARGET, SELF_EVALUATION, PROJECT_TARGET, BUDGET_TABLES,
+            PROJECT_SELF_EVALUATION)
 
 FORM_NAMES = {
     REGIONAL_TARGET: "社会保险基金预算区域绩效目标表",
@@ -23,6 +25,7 @@ FORM_NAMES = {
     SELF_EVALUATION: "社会保险支出绩效自评表",
     PROJECT_TARGET: "项目支出绩效目标表",
     BUDGET_TABLES: "社会保险基金预算表",
+    PROJECT_SELF_EVALUATION: "项目支出绩效自评表",
 }
 
 POSITIVE = "正向"   # more is better: a bare value means ≥
@@ -206,4 +209,68 @@ class BudgetWorkbook:
         return f"{self.region}{'本级' if self.level == '本级' else ''}"
 
 
-FormInstance = RegionalTarget | FundExpenditureTarget | SelfEvaluation | ProjectTarget | BudgetWorkbook
+# --- F3' 项目支出绩效自评表 (财预〔2020〕10号) ------------------------------------------
+
+FUND_LINES = (("total", "年度资金总额"), ("fiscal", "其中：本年财政拨款"), ("carry_over", "上年结转资金"),
+              ("other", "其他资金"))
+FUND_COLUMNS = (("initial", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
+SOURCES = (("central", "中央"), ("provincial", "省级"), ("city", "市级"), ("county", "县级"), ("other", "其他"))
+
+
+@dataclass
+class FundLine:
+    """One row of the 项目资金（万元） block; ``sources`` splits its 全年预算数 by level (optional)."""
+
+    key: str                                  # one of FUND_LINES' keys
+    label: str = ""                           # as printed
+    initial: Decimal | None = None            # 年初预算数
+    budget: Decimal | None = None             # 全年预算数
+    executed: Decimal | None = None           # 全年执行数
+    sources: dict[str, Decimal | None] = field(default_factory=dict)   # SOURCES key → amount
+
+    def amounts(self) -> tuple[Decimal | None, ...]:
+        return self.initial, self.budget, self.executed
+
+
+@dataclass
+class ProjectSelfEvaluation:
+    """F3' 项目支出绩效自评表 in the 财预〔2020〕10号 layout (amounts in 万元).
+
+    ``funds`` holds the four rows of FUND_LINES in that order; indicators use level1–3,
+    target (年度指标值), actual, weight (分值), score (得分 as stated), deviation; the hidden
+    helper columns keep ``direction`` and ``scoring_rule`` carried over from a target table.
+    """
+
+    year: int | None = None
+    title: str = ""
+    project: str = ""           # 项目名称
+    department: str = ""        # 主管部门
+    implementer: str = ""       # 实施单位
+    funds: list[FundLine] = field(default_factory=lambda: [FundLine(k, label) for k, label in FUND_LINES])
+    source_labels: dict[str, str] = field(default_factory=dict)   # SOURCES key → label as printed (自治区 …)
+    execution_weight: Decimal | None = Decimal(10)   # 分值 of 年度资金总额
+    goal_expected: str = ""     # 年度总体目标 预期目标
+    goal_actual: str = ""       # 实际完成情况
+    indicators: list[Indicator] = field(default_factory=list)
+    stated_total: Decimal | None = None   # 总分 as stated (import)
+    stated_grade: str = ""                # 等级 as stated (import)
+    actual_numbers: dict[int, Decimal] = field(default_factory=dict)   # indicator → 实际完成值 typed as a number
+
+    form = PROJECT_SELF_EVALUATION
+
+    @property
+    def entity(self) -> str:
+        return self.project
+
+    def line(self, key: str) -> FundLine:
+        return next(line for line in self.funds if line.key == key)
+
+    def is_blank(self) -> bool:
+        texts = (self.project, self.department, self.implementer, self.goal_expected, self.goal_actual)
+        amounts = [a for line in self.funds for a in (*line.amounts(), *line.sources.values())]
+        return (not any(t.strip() for t in texts) and all(a is None for a in amounts)
+                and all(ind.is_blank() for ind in self.indicators))
+
+
+FormInstance = (RegionalTarget | FundExpenditureTarget | SelfEvaluation | ProjectTarget | BudgetWorkbook
+                | ProjectSelfEvaluation)

@@ -49,6 +49,7 @@ def read_meta(book: BookGrid) -> dict[str, str]:
 # --- recognising the form ---------------------------------------------------------
 
 _SIGNATURES = (
+    (model.PROJECT_SELF_EVALUATION, ("全年执行数", "实际完成值")),
     (model.REGIONAL_TARGET, ("险种名称",)),
     (model.PROJECT_TARGET, ("项目负责人",)),
     (model.PROJECT_TARGET, ("指标分值权重",)),
@@ -114,6 +115,9 @@ def read_book(book: BookGrid) -> list[ReadForm]:
         form = recognise(sheet)
         if form == model.BUDGET_TABLES:
             budget_sheets.append(sheet)
+        elif form == model.PROJECT_SELF_EVALUATION:
+            from xltool.core.project_eval.read import read_sheet
+            forms.append(read_sheet(sheet, meta))
         elif form:
             forms.append(read_target_sheet(sheet, form, meta, book.formats_known))
     if budget_sheets:

@@ -33,6 +33,14 @@ def field_label(read, key: str) -> str:
         if k == key:
             return layout.header_label(label, instance)
     parts = key.split(".")
+    if instance.form == model.PROJECT_SELF_EVALUATION:
+        from xltool.core.project_eval.layout import describe
+
+        described = describe(key, instance)
+        if described is None:
+            return "计算单元格"
+        _, item, column, _ = described
+        return f"“{item}”的{column}" if column and item else (item or column)
     if parts[0] == "ind" and len(parts) == 3:
         columns = {c.key: c.label for c in layout.INDICATOR_COLUMNS[instance.form]}
         ind = instance.indicators[int(parts[1])]

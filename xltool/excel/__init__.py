@@ -23,6 +23,7 @@ xlwings, pandas and numpy are imported only when a button runs.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,9 +134,27 @@ def clear_marks(book=None, *, alert: bool = True) -> MacroResult:
     return _alert(book, MacroResult(message, cleared=cleared), alert)
 
 
+OUTPUT_DIR_ENV = "XLTOOL_OUTPUT_DIR"
+SERVICE_CANNOT_SAVE = ("经由 xltool 服务（网页版等）运行时，文件无法保存到您的电脑：请使用桌面版「绩效工具」加载项，"
+                       "或在命令行运行 xltool explain / xltool rollover。")
+
+
 def _output_dir(book) -> Path:
-    """Where a button writes files: the open workbook's folder; for a book not saved on this PC (new,
-    on the web, or sent to a service), the user's Documents folder."""
+    """Where 生成说明 and 结转下年 write: the open workbook's folder (desktop Excel); for a book not saved on
+    this PC, the user's Documents folder. On xlwings' remote engine the book's name comes from the client and
+    says nothing about this machine's folders: files go only to the folder the operator names in
+    ``XLTOOL_OUTPUT_DIR``, else nowhere (XltoolError)."""
+    from xltool.workbooks import XltoolError
+
+    try:
+        engine = book.app.engine.name
+    except Exception:
+        engine = ""
+    if engine == "remote":
+        folder = os.environ.get(OUTPUT_DIR_ENV)
+        if not folder or not Path(folder).is_dir():
+            raise XltoolError(SERVICE_CANNOT_SAVE)
+        return Path(folder)
     try:
         full = Path(str(book.fullname))
     except Exception:
@@ -156,7 +175,9 @@ def _free_path(folder: Path, stem: str, suffixes: tuple[str, ...]) -> Path:
 
 
 def _stem(book) -> str:
-    return Path(str(book.name)).stem or "工作簿"
+    """The book's name without folder or suffix, as a file name Windows accepts."""
+    name = re.split(r"[\\/]", str(book.name))[-1]
+    return re.sub(r'[<>:"|?*\x00-\x1f]', "_", Path(name).stem).strip(" .") or "工作簿"
 
 
 def explain(book=None, *, alert: bool = True) -> MacroResult:
@@ -167,8 +188,8 @@ def explain(book=None, *, alert: bool = True) -> MacroResult:
 
     book = _book(book)
     grid = XlwingsBook(book).read()
-    base = _free_path(_output_dir(book), f"{_stem(book)}_预算说明", (".md", ".html"))
     try:
+        base = _free_path(_output_dir(book), f"{_stem(book)}_预算说明", (".md", ".html"))
         result = explain_book(grid, book.name, base.with_name(base.name + ".md"))
     except XltoolError as exc:
         return _alert(book, MacroResult(f"未生成预算说明：{exc}", ok=False), alert)
@@ -198,7 +219,10 @@ def rollover(book=None, *, alert: bool = True) -> MacroResult:
     if any(r.instance.year is None for r in forms):
         return _alert(book, MacroResult(f"未结转：{book.name}：无法确定本表的年度（标题或表头中应有年份）。",
                                         ok=False), alert)
-    folder, paths = _output_dir(book), []
+    try:
+        folder, paths = _output_dir(book), []
+    except XltoolError as exc:
+        return _alert(book, MacroResult(f"未结转：{exc}", ok=False), alert)
     for n, read in enumerate(forms):
         year = read.instance.year
         new = core_rollover.roll(read.instance, year + 1)
@@ -225,9 +249,9 @@ def _licence() -> str:
         from importlib.metadata import metadata
 
         meta = metadata("xltool")
-        return meta.get("License-Expression") or meta.get("License") or "见随附的许可文件"
+        return meta.get("License-Expression") or meta.get("License") or "（安装信息中未声明许可）"
     except Exception:
-        return "见随附的许可文件"
+        return "（安装信息中未声明许可）"
 
 
 def about(book=None, *, alert: bool = True) -> MacroResult:

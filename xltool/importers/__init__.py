@@ -18,6 +18,7 @@ class ImportResult:
 
 def import_text(text: str) -> ImportResult:
     from xltool.importers.budget_tables import parse_budget_tables
+    from xltool.importers.project_evaluation import is_project_evaluation_text, parse_project_evaluations
     from xltool.importers.self_evaluation import parse_self_evaluations
     from xltool.importers.target_tables import parse_target_tables
 
@@ -25,7 +26,11 @@ def import_text(text: str) -> ImportResult:
 
     text = strip_markup(text)   # $\geq 95\%$ → ≥ 95%: OCR/LaTeX markup never reaches a workbook
     result = ImportResult()
-    if "自评表" in text:
+    if is_project_evaluation_text(text):   # 财预〔2020〕10号 layout (项目资金 with 全年执行数)
+        evaluations, notes = parse_project_evaluations(text)
+        result.instances += evaluations
+        result.notes += notes
+    elif "自评表" in text:
         evaluations, notes = parse_self_evaluations(text)
         result.instances += evaluations
         result.notes += notes

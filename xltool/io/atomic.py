@@ -205,6 +205,10 @@ def create_once(target: str | os.PathLike, data: bytes, like: os.stat_result | N
             os.link(tmp, target)   # never replaces: a backup, once made, stays the original
         except FileExistsError:
             return False
+        except OSError:            # a file system without hard links (FAT, some network shares)
+            if target.exists():
+                return False
+            os.replace(tmp, target)
         _fsync_dir(target.parent)
         return True
     finally:

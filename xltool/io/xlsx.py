@@ -19,6 +19,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltool.io import atomic, safety
+from xltool.marks import (COMPUTED_FILL, FINDINGS_PRINT, INPUT_FILL, NOT_MET_FONT)
 from xltool.marks import (FINDINGS_SHEET, FINDINGS_WIDTHS, MARK_FILLS, NOTE_AUTHOR, NOTE_FLAG, ORIGINAL_AUTHOR,
                            PERCENT_FORMAT, by_cell, cell_value, findings_rows, form_parts, is_percent_key, note_size,
                            note_text, original_note, worst)
@@ -30,8 +31,8 @@ from xltool.io.numfmt import format_kind
 THIN = Side(style="thin", color="808080")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FILLS = {
-    "input": PatternFill("solid", fgColor="FFF9E5"),
-    "computed": PatternFill("solid", fgColor="E3EEF9"),
+    "input": PatternFill("solid", fgColor=INPUT_FILL),
+    "computed": PatternFill("solid", fgColor=COMPUTED_FILL),
     "header": PatternFill("solid", fgColor="D9D9D9"),
 }
 FONT = "宋体"
@@ -96,7 +97,17 @@ def _render_sheet(wb, plan: layout.SheetPlan):
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for c, width in plan.widths.items():
         ws.column_dimensions[col_letter(c)].width = width
-    ws.row_dimensions[1].height = 30
+    from xltool.core.rowfit import row_heights
+
+    for r, height in row_heights(plan, fixed={1: 30, **plan.heights}).items():   # wrapped labels never overlap
+        ws.row_dimensions[r].height = height
+    not_met = ranges_for([(cp.row, cp.col) for cp in plan.cells if cp.field.endswith(".judgement")])
+    if not_met:   # 未达标 in red, 达标 stays in the computed blue
+        from openpyxl.formatting.rule import CellIsRule
+
+        ws.conditional_formatting.add(" ".join(r.replace("$", "") for r in not_met),
+                                      CellIsRule(operator="equal", formula=['"未达标"'],
+                                                 font=Font(name=FONT, size=10, bold=True, color=NOT_MET_FONT)))
     for c in plan.hidden_cols:
         ws.column_dimensions[col_letter(c)].hidden = True
     for ref, choices in plan.validations:
@@ -241,8 +252,11 @@ def long_table_workbook(frame) -> openpyxl.Workbook:
     ws = wb.active
     ws.title = "数据"
     ws.append(list(frame.columns))
+    import pandas as pd
+
     for record in frame.itertuples(index=False):
-        ws.append([None if v is None else v for v in record])
+        ws.append([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else
+                   (int(v) if type(v).__name__ in ("int64", "Int64") else v) for v in record])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
@@ -394,6 +408,12 @@ def findings_sheet(wb, findings) -> None:
         cell.font, cell.fill = STYLES["header"][0], FILLS["header"]
     ws.auto_filter.ref = ws.dimensions
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = FINDINGS_PRINT["orientation"]
+    ws.page_setup.paperSize = FINDINGS_PRINT["paper"]
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = FINDINGS_PRINT["fit_width"], FINDINGS_PRINT["fit_height"]
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = "1:1"
 
 
 def write_back(source, target, results) -> None:

@@ -14,6 +14,7 @@ limits and timeouts are uvicorn's (``server.py``).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -141,4 +142,14 @@ def create_app(settings: Settings) -> Starlette:
                    allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type", "X-Xltool-Token"],
                    max_age=600),
     ]
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found})
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        try:
+            yield
+        finally:   # nothing of the uploads stays behind
+            store = settings.extra.get("jobs")
+            if store is not None:
+                store.close()
+
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                     exception_handlers={404: not_found, 405: not_found})

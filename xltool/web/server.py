@@ -41,6 +41,7 @@ class Settings:
     keepalive_timeout: float = 5.0
     macro_queue: int = 64                 # macro requests waiting for the (single) macro runner
     archive: Path | None = None           # keep uploads and results here (checking page); None: keep nothing
+    session_minutes: float = 30.0         # how long a checked batch stays downloadable
     retention_days: float = 30.0
     jobs: int = 2                         # worker processes for checking uploads
     extra: dict = field(default_factory=dict)
@@ -88,7 +89,7 @@ def protocol_for(settings: Settings) -> type[H11Protocol]:
 def uvicorn_config(app, settings: Settings) -> uvicorn.Config:
     return uvicorn.Config(
         app, host=settings.host, port=settings.port, http=protocol_for(settings), ws="none",
-        lifespan="off", limit_concurrency=settings.max_connections, backlog=settings.backlog,
+        lifespan="on", limit_concurrency=settings.max_connections, backlog=settings.backlog,
         timeout_keep_alive=settings.keepalive_timeout, h11_max_incomplete_event_size=64 * 1024,
         ssl_certfile=settings.certfile, ssl_keyfile=settings.keyfile, log_level="warning",
         access_log=False, server_header=False, proxy_headers=False)

@@ -38,6 +38,8 @@ _PRESET_FIELDS = {"year", "title", "region", "fund_label", "execution_weight", "
 
 def is_blank_form(instance) -> bool:
     """True for a wholly blank form: a fresh template, or one whose inputs were all cleared."""
+    if hasattr(instance, "is_blank"):
+        return instance.is_blank()
     if instance.form == model.BUDGET_TABLES:
         return all(v is None for table in instance.tables.values()
                    for row in (*table.rows, *table.right_rows) for v in row.values)

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from xltool.core.calc.targets import target_facts
 from xltool.core.findings import ERROR, Finding, fmt
-from xltool.core.model import PROJECT_TARGET, SELF_EVALUATION
+from xltool.core.model import PROJECT_SELF_EVALUATION, PROJECT_TARGET, SELF_EVALUATION
 from xltool.core.calc.scoring import DEFAULT_CONFIG
 
-CODE, NAME, SEVERITY, FORMS = "XT106", "权重合计不为90", ERROR, (PROJECT_TARGET, SELF_EVALUATION)
+CODE, NAME, SEVERITY, FORMS = "XT106", "权重合计不为90", ERROR, (PROJECT_TARGET, SELF_EVALUATION, PROJECT_SELF_EVALUATION)
 
 
 def check(ctx):

@@ -9,10 +9,10 @@ Good: ``≥ 615.31亿元``, ``105%≤≥95%``, ``3.59亿元±5%``, ``每月25日
 """
 from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import WARNING, Finding
-from xltool.core.model import FUND_EXPENDITURE_TARGET, PROJECT_TARGET, REGIONAL_TARGET, SELF_EVALUATION
+from xltool.core.model import PROJECT_SELF_EVALUATION, FUND_EXPENDITURE_TARGET, PROJECT_TARGET, REGIONAL_TARGET, SELF_EVALUATION
 
 CODE, NAME, SEVERITY = "XT111", "指标值无法解析", WARNING
-FORMS = (REGIONAL_TARGET, FUND_EXPENDITURE_TARGET, SELF_EVALUATION, PROJECT_TARGET)
+FORMS = (REGIONAL_TARGET, FUND_EXPENDITURE_TARGET, SELF_EVALUATION, PROJECT_TARGET, PROJECT_SELF_EVALUATION)
 COLUMNS = (("target", "指标值"), ("actual", "实际完成值"), ("last_year", "上年完成值"))
 
 

@@ -12,9 +12,9 @@ Good: 保障退休待遇人数 指标值 21.72万人, 实际完成值 21.75万�
 from xltool.core.calc.score import NOT_MET
 from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import WARNING, Finding
-from xltool.core.model import REGIONAL_TARGET, SELF_EVALUATION
+from xltool.core.model import PROJECT_SELF_EVALUATION, REGIONAL_TARGET, SELF_EVALUATION
 
-CODE, NAME, SEVERITY, FORMS = "XT112", "指标未达标", WARNING, (SELF_EVALUATION, REGIONAL_TARGET)
+CODE, NAME, SEVERITY, FORMS = "XT112", "指标未达标", WARNING, (SELF_EVALUATION, REGIONAL_TARGET, PROJECT_SELF_EVALUATION)
 
 
 def check(ctx):

@@ -11,10 +11,10 @@ Good: 偏差原因分析及改进措施 "年末部分企业停保，参保人数
 """
 from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import INFO, WARNING, Finding, fmt
-from xltool.core.model import SELF_EVALUATION
+from xltool.core.model import PROJECT_SELF_EVALUATION, SELF_EVALUATION
 from xltool.core.calc.scoring import DEFAULT_CONFIG
 
-CODE, NAME, SEVERITY, FORMS = "XT113", "偏差原因未填写", WARNING, (SELF_EVALUATION,)
+CODE, NAME, SEVERITY, FORMS = "XT113", "偏差原因未填写", WARNING, (SELF_EVALUATION, PROJECT_SELF_EVALUATION)
 
 
 def check(ctx):

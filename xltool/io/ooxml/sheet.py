@@ -205,7 +205,7 @@ class SheetPart:
 
 
 def generated_sheet(rows: list[list], widths=(), header_style: int | None = None, autofilter: bool = False,
-                    freeze: bool = False) -> str:
+                    freeze: bool = False, landscape: bool = False) -> str:
     """A whole worksheet part for a sheet xltool owns (the findings sheet, ``_xltool``)."""
     ncols = max((len(row) for row in rows), default=1)
     ref = f"A1:{a1(max(len(rows), 1), ncols)}"
@@ -220,8 +220,13 @@ def generated_sheet(rows: list[list], widths=(), header_style: int | None = None
     cols = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in enumerate(widths, start=1))
     cols = f"<cols>{cols}</cols>" if cols else ""
     autofilter = f'<autoFilter ref="{ref}"/>' if autofilter else ""
+    # landscape: A4 landscape, fitted to one page wide (printed as many pages long as needed)
+    fit = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if landscape else ""
+    page = ('<printOptions horizontalCentered="1"/><pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" '
+            'header="0.3" footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
+            'fitToHeight="0"/>') if landscape else ""
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<dimension ref="{ref}"/>{view}<sheetFormatPr defaultRowHeight="15"/>'
-            f'{cols}<sheetData>{"".join(body)}</sheetData>{autofilter}</worksheet>')
+            f'{fit}<dimension ref="{ref}"/>{view}<sheetFormatPr defaultRowHeight="15"/>'
+            f'{cols}<sheetData>{"".join(body)}</sheetData>{autofilter}{page}</worksheet>')

@@ -157,11 +157,13 @@ class Patch:
     def findings_sheet(self, findings) -> None:
         rows = marks.findings_rows(findings)
         header = self.styles.derive(0, fill=marks.HEADER_FILL, font=self.styles.add_font(HEADER_FONT))
-        xml = generated_sheet(rows, marks.FINDINGS_WIDTHS, header, autofilter=True, freeze=True)
+        xml = generated_sheet(rows, marks.FINDINGS_WIDTHS, header, autofilter=True, freeze=True, landscape=True)
         self.package.add_sheet(marks.FINDINGS_SHEET, xml)
         index = len(self.package.sheets) - 1
         ref = f"'{marks.FINDINGS_SHEET}'!$A$1:${col_letter(len(marks.FINDINGS_HEADER))}${len(rows)}"
         self.package.set_defined_name("_xlnm._FilterDatabase", index, ref, hidden=True)
+        titles = f"'{marks.FINDINGS_SHEET}'!{marks.FINDINGS_PRINT['title_rows']}"   # header row on every page
+        self.package.set_defined_name("_xlnm.Print_Titles", index, titles)
 
     # --- output --------------------------------------------------------------------------
     def _apply_styles(self) -> None:
