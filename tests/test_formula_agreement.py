@@ -21,12 +21,13 @@ from conftest import ROOT
 from xltool import marks, process, workbooks
 from xltool.core import layout, model
 from xltool.core.formulas import VALUE_HELPERS
+from xltool.core.regional_formulas import VALUE_HELPERS as F1_VALUE_HELPERS
 
 pytestmark = [pytest.mark.libreoffice,
               pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice not installed")]
 
 FILLS = 20
-FAMILIES = (model.SELF_EVALUATION, model.PROJECT_TARGET, model.BUDGET_TABLES)
+FAMILIES = (model.SELF_EVALUATION, model.PROJECT_TARGET, model.BUDGET_TABLES, model.REGIONAL_TARGET)
 FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
 # 指标值 as the seeds write them, with actuals a clerk might type for each (None = blank)
@@ -151,6 +152,51 @@ def fill_budget_tables(wb, plans, rng):
             _put(ws, cp.row, cp.col, 12345)
 
 
+# F1 rows: (三级指标, 指标值 choices); the shares are derived from the amounts (亿元) in the other rows
+F1_AMOUNTS = [("社会保险费收入", ("≥{a}亿元", "{a}亿元±5%", "≤{a}亿元", "{w}万元", "符合预算")),
+              ("社会保险待遇支出", ("{a}亿元±5%", "≤{a}亿元", "≥{a}亿元", "{a}亿元"))]
+F1_SHARES = [("社会保险费收入占基金收入比重", ("≥{p}%", "{p}%", ">{p}%", "≥{p}%")),
+             ("社会保险待遇支出占基金支出比重", ("≥{p}%", "≥{p}%（不包括上解全国统筹调剂资金支出{e}亿元）",
+                                            "≤{p}%", "90%-100%", "=0")),
+             ("其他支出占基金支出比重", ("≤{p}%", "≤{p}%（不含上解支出{e}亿元）", "<{p}%", "≥{p}%", "按规定执行"))]
+
+
+def _yi(rng, value):
+    """An amount in 亿元 as a clerk types it: a number, text, full-width, or blank."""
+    roll = rng.random()
+    if roll < 0.08:
+        return None
+    if roll < 0.3:
+        return _text_number(rng, value)
+    return value
+
+
+def fill_regional_target(ws, plan, rng):
+    cells = plan.by_field()
+    income = Decimal(rng.randint(100, 90000)) / 100
+    spending = Decimal(rng.randint(100, 90000)) / 100
+    _put(ws, cells["income_yi"].row, cells["income_yi"].col, _yi(rng, income))
+    _put(ws, cells["expenditure_yi"].row, cells["expenditure_yi"].col,
+         _yi(rng, spending) if rng.random() > 0.05 else 0)
+    _put(ws, cells["fund"].row, cells["fund"].col, "城乡居民基本养老保险")
+    rows = [*F1_AMOUNTS, *F1_SHARES]
+    rng.shuffle(rows)
+    rows += [("参保人数", ("≥216786人",)), ("基金静态可支付月数", ("≥12个月",))]
+    for i, (name, shapes) in enumerate(rows):
+        if rng.random() < 0.08:
+            continue                                                     # the row left out
+        base = spending if "支出" in name else income
+        amount = (base * Decimal(rng.randint(50, 1000)) / 1000).quantize(Decimal("0.01"))
+        target = rng.choice(shapes).format(a=amount, w=amount * 10000, p=rng.choice([0.6, 30, 79, 95, 99, 5]),
+                                           e=rng.choice([1, 0.5, 50.04]))
+        r = cells[f"ind.{i}.target"].row
+        _put(ws, r, cells[f"ind.{i}.level1"].col, "产出指标")
+        _put(ws, r, cells[f"ind.{i}.level3"].col, name)
+        _put(ws, r, cells[f"ind.{i}.target"].col, target)
+        if rng.random() < 0.1:
+            _put(ws, r, cells[f"ind.{i}.measured"].col, "12.34%")             # typed over the formula
+
+
 def make_fills(folder: Path) -> list[Path]:
     out = []
     for form in FAMILIES:
@@ -164,6 +210,8 @@ def make_fills(folder: Path) -> list[Path]:
                 fill_budget_tables(wb, plans, rng)
             elif form == model.SELF_EVALUATION:
                 fill_self_evaluation(wb[plans[0].name], plans[0], rng)
+            elif form == model.REGIONAL_TARGET:
+                fill_regional_target(wb[plans[0].name], plans[0], rng)
             else:
                 fill_project_target(wb[plans[0].name], plans[0], rng)
             wb.save(path)
@@ -190,7 +238,7 @@ def agreement(tmp_path_factory):
     resave = fills[::4]
     for original, resaved in zip(resave, libreoffice.recalc(resave, tmp / "resaved")):
         shutil.move(resaved, original)                                  # re-saved by LibreOffice first
-    seeds = sorted(p for p in (ROOT / "workbooks").glob("00[2-4]_*.xlsx")
+    seeds = sorted(p for p in (ROOT / "workbooks").glob("00[0-4]_*.xlsx")
                    if workbooks.read_workbook(p)[0].form in FAMILIES)
     inputs = [*fills, *seeds]
     outs, results = [], []
@@ -213,7 +261,7 @@ def test_every_computed_cell_agrees_with_libreoffice(agreement):
             files[evaluation.read.form] += 1
             for key, value in evaluation.computed.items():
                 sheet, r, c = evaluation.read.cells[key]
-                if key.rsplit(".", 1)[-1] in VALUE_HELPERS:
+                if key.rsplit(".", 1)[-1] in (*VALUE_HELPERS, *F1_VALUE_HELPERS):
                     continue                                           # helper values: xltool's, no formula
                 cell = formulas[sheet].cell(r, c)
                 if key in manual:
@@ -227,11 +275,13 @@ def test_every_computed_cell_agrees_with_libreoffice(agreement):
     assert all(files[form] >= FILLS for form in FAMILIES), files
     assert checked[model.SELF_EVALUATION] > 1500 and checked[model.BUDGET_TABLES] > 3000, checked
     assert checked[model.PROJECT_TARGET] >= FILLS
+    assert checked[model.REGIONAL_TARGET] > 10 * FILLS, checked
 
 
 def test_fills_exercise_what_they_should(agreement):
     """The random fills reach every branch worth proving: scores below full, 定性 grades, text numbers."""
-    seen = {"未达标": 0, "需人工判断": 0, "XT121": 0, "XT123": 0, "grade": 0, "percent": 0, "manual": 0}
+    seen = {"未达标": 0, "需人工判断": 0, "XT121": 0, "XT123": 0, "grade": 0, "percent": 0, "manual": 0,
+            "F1 fee": 0, "F1 benefit": 0, "F1 other": 0, "F1 达标": 0, "F1 未达标": 0}
     for _source, _ours, _theirs, result in agreement:
         for f in result.findings:
             if f.rule in seen:
@@ -241,6 +291,13 @@ def test_fills_exercise_what_they_should(agreement):
             seen["未达标"] += values.count("未达标")
             seen["需人工判断"] += values.count("需人工判断")
             seen["grade"] += sum(v in ("优", "良", "中", "差") for v in values)
+            if evaluation.read.form == model.REGIONAL_TARGET:
+                kinds = [v for k, v in evaluation.computed.items() if k.endswith(".h_kind") and
+                         evaluation.computed.get(k.replace("h_kind", "measured"))]
+                for kind in ("fee", "benefit", "other"):
+                    seen[f"F1 {kind}"] += kinds.count(kind)
+                seen["F1 达标"] += values.count("达标")
+                seen["F1 未达标"] += values.count("未达标")
             seen["percent"] += sum(ind.actual.endswith("%") for ind in getattr(evaluation.read.instance, "indicators", ()))
             seen["manual"] += sum(k not in evaluation.formulas for k in evaluation.computed
                                   if k.endswith(".score"))
@@ -292,3 +349,49 @@ def test_a_new_actual_typed_in_excel_changes_the_score_at_once(tmp_path):
                            for k in ("score", "judgement", "rate")))
     assert shown[0][:2] == (9.47, "未达标") and round(shown[0][2], 4) == 0.9474
     assert shown[1] == (10, "达标", 1)
+
+
+def test_regional_target_shares_follow_the_amounts_a_clerk_changes(tmp_path):
+    """Seed 004_03 (城乡居民养老, DOMAIN.md F1): 3.59 / 11.28 = 31.83% ≥ 30% 达标 and
+    (7.11 − 7.06) / 7.11 = 0.70%, an upper bound above ≤0.6% (需人工判断). Typed in the spreadsheet
+    without an xltool run, 收入预算金额 20 gives 3.59 / 20 = 17.95% 未达标 and 支出预算金额 7.20 gives
+    (7.20 − 7.06) / 7.20 = 1.94%."""
+    (src,) = (ROOT / "workbooks").glob("004_03_*.xlsx")
+    (read,) = workbooks.read_workbook(src)
+    written = workbooks.write_form(read.instance, tmp_path / "f1.xlsx")
+    (form,) = workbooks.read_workbook(written)
+    names = [ind.level3 for ind in form.instance.indicators]
+    fee, other = names.index("社会保险费收入占基金收入比重"), names.index("其他支出占基金支出比重")
+    wb = openpyxl.load_workbook(written)
+    sheet, r, c = form.cells["income_yi"]
+    wb[sheet].cell(r, c).value = 20
+    _, r, c = form.cells["expenditure_yi"]
+    wb[sheet].cell(r, c).value = 7.2
+    wb.save(tmp_path / "typed.xlsx")
+    shown = []
+    for path in libreoffice.recalc([written, tmp_path / "typed.xlsx"], tmp_path / "lo"):
+        ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+        shown.append(tuple(ws.cell(*form.cells[f"ind.{i}.{k}"][1:]).value
+                           for i in (fee, other) for k in ("measured", "judgement")))
+    assert shown[0] == ("31.83%", "达标", "0.70%", "需人工判断")
+    assert shown[1] == ("17.95%", "未达标", "1.94%", "需人工判断")
+
+
+def test_a_derived_table_keeps_the_appendix_figures(tmp_path):
+    """derive-targets measures from the 附表 in 万元 (seed 004 城乡居民养老: (71171 − 70667) / 71171 =
+    0.71%): those cells stay values, no formula; recomputing the table from its own 亿元 amounts gives
+    (7.11 − 7.06) / 7.11 = 0.70%, flagged XT123 with 0.71% kept; the amount rows (3.59亿元) are left alone."""
+    from xltool.derive import derive_targets
+
+    region = next((ROOT / "workbooks").glob("004_01_*.xlsx"))
+    result = next(r for r in derive_targets(region, tmp_path / "d", sorted((ROOT / "workbooks").glob("004_0[3-6]_*.xlsx")))
+                  if r.fund == "resident_pension")
+    (read,) = workbooks.read_workbook(result.path)
+    other = [ind.level3 for ind in read.instance.indicators].index("其他支出占基金支出比重")
+    sheet, r, c = read.cells[f"ind.{other}.measured"]
+    cell = openpyxl.load_workbook(result.path)[sheet].cell(r, c)
+    assert (cell.value, cell.data_type) == ("0.71%", "s")
+    again = process.recompute_file(result.path, tmp_path / "again.xlsx")
+    flagged = {(f.found, f.expected) for f in again.findings if f.rule == "XT123"}
+    assert ("0.71%", "0.70%") in flagged
+    assert not any(found.endswith(("亿元", "个月")) for found, _ in flagged), flagged

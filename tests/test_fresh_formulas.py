@@ -74,7 +74,10 @@ def agreement(ours: Path, theirs: Path) -> tuple[int, list[str]]:
     values = openpyxl.load_workbook(theirs, data_only=True)
     compared, wrong = 0, []
     for evaluation in process.evaluate_file(ours).evaluations:
-        for key, value in evaluation.computed.items():
+        # F1 rows that are not a derived share: their 测算值 is the clerk's, the formula shows blank
+        blank = {k: None for k in evaluation.read.cells if k.endswith((".measured", ".judgement"))
+                 and k not in evaluation.computed and evaluation.read.form == model.REGIONAL_TARGET}
+        for key, value in {**evaluation.computed, **blank}.items():
             sheet, r, c = evaluation.read.cells[key]
             if formulas[sheet].cell(r, c).data_type != "f":
                 continue

@@ -33,6 +33,10 @@ class Mutant:
     old: str
     new: str
     tests: tuple[str, ...]
+    more: tuple[tuple[str, str, str], ...] = ()   # further (path, old, new) edits of the same bug
+
+    def edits(self) -> list[tuple[str, str, str]]:
+        return [(self.path, self.old, self.new), *self.more]
 
 
 CASES = ("tests/test_rule_cases.py",)
@@ -118,14 +122,19 @@ MUTANTS = [
            'raise UnsafeWorkbook(f"{path}：部件 {info.filename} 压缩比异常', 'print(f"{path}：部件 {info.filename} 压缩比异常',
            ("tests/test_bad_inputs.py", "tests/test_limits_and_batches.py")),
     # stopping a batch
-    Mutant("batch-stops", "one unforeseen error stops the whole batch", "xltool/convert.py",
+    Mutant("batch-stops", "one unforeseen error stops the whole batch (in the worker and in the pool)",
+           "xltool/convert.py",
            "    except Exception as exc:   # a file we did not foresee: report it, keep going\n",
            "    except Exception as exc:   # a file we did not foresee: report it, keep going\n        raise\n",
-           ("tests/test_convert.py", "tests/test_limits_and_batches.py")),
+           ("tests/test_convert.py", "tests/test_limits_and_batches.py"),
+           more=(("xltool/convert.py", "            except Exception as exc:   # e.g. a result that could not be sent back\n",
+                  "            except Exception as exc:   # e.g. a result that could not be sent back\n                raise\n"),)),
     Mutant("batch-bad-file-stops", "a refused file stops the whole batch", "xltool/convert.py",
            "    except (XltoolError, UnsafeWorkbook, reader.ReadError) as exc:\n",
            "    except (XltoolError, UnsafeWorkbook, reader.ReadError) as exc:\n        raise\n",
-           ("tests/test_convert.py",)),
+           ("tests/test_convert.py",),
+           more=(("xltool/convert.py", "            except Exception as exc:   # e.g. a result that could not be sent back\n",
+                  "            except Exception as exc:   # e.g. a result that could not be sent back\n                raise\n"),)),
 ]
 
 
@@ -144,11 +153,14 @@ def copy_repo(dest: Path) -> None:
 
 
 def run(mutant: Mutant, copy: Path) -> tuple[str, float]:
-    target = copy / mutant.path
-    original = target.read_text(encoding="utf-8")
-    if original.count(mutant.old) != 1:
-        return "does not apply", 0.0
-    target.write_text(original.replace(mutant.old, mutant.new), encoding="utf-8")
+    originals = {path: (copy / path).read_text(encoding="utf-8") for path, _, _ in mutant.edits()}
+    for path, old, new in mutant.edits():
+        text = (copy / path).read_text(encoding="utf-8")
+        if text.count(old) != 1:
+            for name, saved in originals.items():
+                (copy / name).write_text(saved, encoding="utf-8")
+            return "does not apply", 0.0
+        (copy / path).write_text(text.replace(old, new), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(copy), "XLTOOL_REQUIRE_LIBREOFFICE": "1", "XLTOOL_REQUIRE_XLWINGS": "1",
            "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.monotonic()
@@ -159,7 +171,8 @@ def run(mutant: Mutant, copy: Path) -> tuple[str, float]:
     except subprocess.TimeoutExpired:
         verdict = "caught (timeout)"
     finally:
-        target.write_text(original, encoding="utf-8")
+        for name, saved in originals.items():
+            (copy / name).write_text(saved, encoding="utf-8")
     return verdict, time.monotonic() - start
 
 

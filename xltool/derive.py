@@ -168,8 +168,13 @@ def _file_name(entity: str, fund_name: str) -> str:
 
 
 def _fill_measured(plan: layout.WorkbookPlan, judgements: list[Judgement]) -> None:
+    """The figures measured against the 附表 (万元, more exact than the form's 亿元) as values: the
+    live formulas of those cells (which only see the form's 亿元 amounts) are left out."""
     cells = plan.sheets[0].by_field()
     for j in judgements:
+        for column in ("measured", "judgement"):
+            if f"ind.{j.index}.{column}" in cells:
+                cells[f"ind.{j.index}.{column}"].formula = ""
         if j.measured is not None and f"ind.{j.index}.measured" in cells:
             cells[f"ind.{j.index}.measured"].value = j.measured_text
         if f"ind.{j.index}.judgement" in cells:

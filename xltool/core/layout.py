@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from xltool.core import funds, model
 from xltool.core.cellref import col_letter
 from xltool.core.formulas import HELPER_LABELS
+from xltool.core.regional_formulas import HELPER_LABELS as F1_HELPER_LABELS
 
 FORMAT_VERSION = "1"
 META_SHEET = "_xltool"
@@ -97,7 +98,9 @@ DIRECTION = Column("direction", "指标方向", 8, choices=model.DIRECTIONS)
 INDICATOR_COLUMNS: dict[str, tuple[Column, ...]] = {
     model.REGIONAL_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值", 30), DIRECTION,
                             Column("measured", "测算值", 12, computed=True),
-                            Column("judgement", "是否达标", 10, computed=True)),
+                            Column("judgement", "是否达标", 10, computed=True),
+                            *(Column(key, label, 4, computed=True, hidden=True)
+                              for key, label in F1_HELPER_LABELS.items())),
     model.FUND_EXPENDITURE_TARGET: (*LEVEL_COLUMNS, Column("target", "指标值（包含数字及文字描述）", 32), DIRECTION),
     model.SELF_EVALUATION: (*LEVEL_COLUMNS, Column("target", "年度指标值", 18), DIRECTION,
                             Column("actual", "实际完成值", 26, choices=GRADE_CHOICES), Column("weight", "分值", 7),
@@ -240,6 +243,10 @@ def plan_target_form(instance) -> SheetPlan:
         from xltool.core.formulas import apply_self_evaluation
 
         apply_self_evaluation(plan, instance)
+    elif form == model.REGIONAL_TARGET:
+        from xltool.core.regional_formulas import apply_regional
+
+        apply_regional(plan, instance)
     return plan
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from xltool.core import funds, layout, model
 from xltool.core.formulas import HELPER_LABELS
+from xltool.core.regional_formulas import HELPER_LABELS as F1_HELPER_LABELS
 from xltool.core.arith import ArithmeticInputError, text_number, to_decimal
 from xltool.core.grid import BookGrid, SheetGrid, norm, percent_text
 
@@ -149,6 +150,7 @@ _COLUMN_ALIASES = {
     "level3": ("三级指标",),
 }
 _COLUMN_ALIASES.update({key: (label,) for key, label in HELPER_LABELS.items()})   # matched exactly
+_COLUMN_ALIASES.update({key: (label,) for key, label in F1_HELPER_LABELS.items()})
 _COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in _COLUMN_ALIASES.items()}
 _NUMERIC_INDICATOR = {"weight", "score"}
 

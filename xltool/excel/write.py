@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from xltool.core import layout
+from xltool.core import layout, model
 
 
 class WritingMixin:
@@ -134,4 +134,9 @@ def formula_keys(read) -> set[str] | None:
         plan = layout.plan_workbook(read.instance)
     except Exception:
         return None
-    return {cp.field for sheet in plan.sheets for cp in sheet.cells if cp.formula and cp.field}
+    keys = {cp.field for sheet in plan.sheets for cp in sheet.cells if cp.formula and cp.field}
+    if read.instance.form == model.REGIONAL_TARGET:   # its formulas need the helper columns on the sheet
+        from xltool.core.formulas import formulas_for
+
+        keys &= set(formulas_for(read, plan.sheets))
+    return keys

@@ -10,7 +10,8 @@ facts for the rules). Computed keys:
   some indicator carries a 分值 and every weighted indicator could be scored).
 - F4 项目目标表: ``weight_sum``.
 - F1 区域目标表: ``ind.{i}.measured`` (``"79.58%"``) and ``ind.{i}.judgement`` for the
-  derivable fund shares (see ``calc_regional``).
+  derivable fund shares (see ``calc_regional``), and on a sheet with the helper columns their
+  helper values (``core.regional_formulas``); other rows' 测算值 are the clerk's (or derive-targets').
 - F2: nothing.
 
 Facts (all forms): ``blank`` (a wholly blank form), ``indicators`` (one IndicatorCalc per
@@ -29,6 +30,7 @@ from xltool.core.calc.cost import check_costs
 from xltool.core.calc.regional import derive_regional
 from xltool.core.calc.score import judge, score_indicator
 from xltool.core.formulas import row_helpers
+from xltool.core.regional_formulas import row_helpers as regional_helpers
 from xltool.core.values import Value, completion_rate, infer_direction, parse_value
 
 # Header fields that a fresh template already carries (not typed by the clerk).
@@ -105,6 +107,13 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
     elif instance.form == model.REGIONAL_TARGET:
         derived = derive_regional(instance, [c.values for c in calcs])
         facts["derived"] = derived
+        if "income_yi" in read.cells and "expenditure_yi" in read.cells:   # helper cells of the formulas
+            for i, helpers in regional_helpers(instance, [c.values for c in calcs]).items():
+                if f"ind.{i}.h_kind" not in read.cells:
+                    continue
+                computed.update({f"ind.{i}.{k}": v for k, v in helpers.items()})
+                if helpers["h_kind"] is None:   # not a derived share: what the cell holds stays
+                    facts.setdefault("manual", set()).update({f"ind.{i}.measured", f"ind.{i}.judgement"})
         for d in derived:
             computed[f"ind.{d.index}.measured"] = d.text
             computed[f"ind.{d.index}.judgement"] = d.judgement
