@@ -219,6 +219,7 @@
   /* --- one file: findings beside the form --------------------------------------------------------- */
   var current = null;
   function openFile(row) {
+    current = {row: row};   // Escape before the findings arrive still goes back to this file
     $("results").hidden = true; $("detail").hidden = false;
     $("panel-check").classList.add("detail-open");
     $("detail-title").textContent = row.file;
@@ -229,7 +230,10 @@
     fetch("/api/jobs/" + encodeURIComponent(state.job) + "/files/" + row.n).then(function (r) {
       if (!r.ok) { return r.text().then(function (t) { throw new Error(t); }); }
       return r.json();
-    }).then(function (data) { current = data; showDetail(data); $("back").focus(); }, function (err) {
+    }).then(function (data) {
+      if (current.row.n !== row.n || $("detail").hidden) { return; }   // the clerk has moved on
+      current = data; showDetail(data); $("back").focus();
+    }, function (err) {
       $("grid").textContent = String(err.message || err);
     });
   }
