@@ -215,18 +215,26 @@ def row_helpers(ind, config) -> dict[str, object]:
                          config.qualitative[phrase] if phrase else None)
 
 
-def apply_self_evaluation(plan, instance, config=None) -> None:
-    """Give a self-evaluation plan its formulas and helper values (templates, imports, relocation)."""
-    from xltool.core.calc.scoring import DEFAULT_CONFIG
-    from xltool.core.cellref import a1, col_letter
+def indicator_columns(cells) -> dict[int, dict[str, str]]:
+    """Indicator index → {column key: column letter}, from a plan's ``by_field()`` cells (``ind.<i>.<column>``)."""
+    from xltool.core.cellref import col_letter
 
-    config = config or DEFAULT_CONFIG
-    cells = plan.by_field()
     rows: dict[int, dict[str, str]] = {}
     for key, cp in cells.items():
         if key.startswith("ind."):
             _, i, column = key.split(".", 2)
             rows.setdefault(int(i), {})[column] = col_letter(cp.col)
+    return rows
+
+
+def apply_self_evaluation(plan, instance, config=None) -> None:
+    """Give a self-evaluation plan its formulas and helper values (templates, imports, relocation)."""
+    from xltool.core.calc.scoring import DEFAULT_CONFIG
+    from xltool.core.cellref import a1
+
+    config = config or DEFAULT_CONFIG
+    cells = plan.by_field()
+    rows = indicator_columns(cells)
     for i, letters in rows.items():
         r = cells[f"ind.{i}.actual"].row
         formulas = indicator_formulas(letters, r, config)

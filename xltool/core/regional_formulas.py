@@ -20,7 +20,7 @@ Excel, WPS and LibreOffice (IF, OR, AND, NOT, ISNUMBER, ROUND, TEXT, LEFT, RIGHT
 from __future__ import annotations
 
 from xltool.core import model
-from xltool.core.formulas import effective_op, target_parts
+from xltool.core.formulas import effective_op, indicator_columns, target_parts
 
 VALUE_HELPERS = ("h_kind", "h_amt", "h_excl", "h_op", "h_lo", "h_hi")
 HELPERS = (*VALUE_HELPERS, "h_m")
@@ -68,7 +68,7 @@ def indicator_formulas(L: dict[str, str], r: int, income: str, spending: str) ->
 
 def apply_regional(plan, instance) -> None:
     """Give an F1 plan its formulas and helper values (templates, imports, relocation)."""
-    from xltool.core.cellref import a1, col_letter
+    from xltool.core.cellref import a1
     from xltool.core.values import parse_value
 
     cells = plan.by_field()
@@ -77,12 +77,7 @@ def apply_regional(plan, instance) -> None:
     income = a1(cells["income_yi"].row, cells["income_yi"].col)
     spending = a1(cells["expenditure_yi"].row, cells["expenditure_yi"].col)
     helpers = row_helpers(instance, [(parse_value(ind.target), None) for ind in instance.indicators])
-    rows: dict[int, dict[str, str]] = {}
-    for key, cp in cells.items():
-        if key.startswith("ind."):
-            _, i, column = key.split(".", 2)
-            rows.setdefault(int(i), {})[column] = col_letter(cp.col)
-    for i, letters in rows.items():
+    for i, letters in indicator_columns(cells).items():
         r = cells[f"ind.{i}.target"].row
         formulas = indicator_formulas(letters, r, income, spending)
         for column in ("measured", "judgement", *HELPERS):

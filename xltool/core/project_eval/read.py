@@ -17,7 +17,7 @@ from xltool.core.grid import SheetGrid, norm
 from xltool.core.project_eval.layout import HELPERS, INDICATOR_COLUMNS
 from xltool.core.reader import ReadError, ReadForm
 from xltool.core.reader import FRACTION_RULE
-from xltool.core.reader import _decimal as read_number
+from xltool.core.reader import _decimal as read_number, _int
 
 _LINE_WORDS = (("total", ("年度资金总额", "资金总额")), ("fiscal", ("本年财政拨款", "财政拨款")),
                ("carry_over", ("上年结转",)), ("other", ("其他资金",)))
@@ -245,13 +245,6 @@ def _year(sheet: SheetGrid) -> int | None:
             if m:
                 return int(m.group(1))
     return None
-
-
-def _int(text) -> int | None:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
 
 
 __all__ = ["read_sheet", "INDICATOR_COLUMNS"]
