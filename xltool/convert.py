@@ -230,6 +230,7 @@ def _worker_init(parent: int, memory_mb: int) -> None:
     from xltool.io import atomic
 
     atomic.worker_start(parent)
+    atomic.defer_sync()   # outputs are flushed once, by the parent, at the end of the run
     if memory_mb:
         try:
             with open("/proc/self/statm") as fh:
@@ -356,3 +357,7 @@ def _run(summary, names, refused, todo, root, outdir, jobs, check_only, schedule
             summary.add(row, findings)
             if on_progress:
                 on_progress(row)
+        if not check_only and not scheduler:
+            from xltool.io import atomic
+
+            atomic.sync_folder(outdir)   # the workers' outputs, flushed once (see atomic.defer_sync)
