@@ -75,8 +75,24 @@ def _parts_of(book: str, rels: str) -> dict[str, str]:
 
 _REF = re.compile(r'\br="([A-Z]+\d+)"')
 _STYLE = re.compile(r'\bs="(\d+)"')
-# A cell whose content (up to its ``</c>``) holds an ``<f``: a formula cell. Not a self-closing ``<c …/>``.
-_FORMULA_CELL = re.compile(r"<c\b([^>]*?)(?<!/)>(?:(?!</c>).)*?<f", re.S)
+
+
+def _formula_cells(xml: str) -> set[tuple[int, int]]:
+    """The cells whose content (up to their ``</c>``) holds an ``<f``, found from each ``<f`` back to the
+    ``<c`` tag it is in (a sheet has far fewer formulas than cells)."""
+    out = set()
+    at = xml.find("<f")
+    while at >= 0:
+        start = xml.rfind("<c", 0, at)
+        while start >= 0 and (xml[start + 2:start + 3].isalnum() or xml[start + 2:start + 3] == "_"):
+            start = xml.rfind("<c", 0, start)     # <cols>, <cfRule>: not a cell
+        end = xml.find(">", start) if start >= 0 else -1
+        if 0 <= end < at and xml[end - 1] != "/" and xml.find("</c>", end, at) < 0:
+            ref = _REF.search(xml, start, end)
+            if ref:
+                out.add(parse_a1(ref.group(1)))
+        at = xml.find("<f", at + 2)
+    return out
 
 
 @lru_cache(maxsize=64)
@@ -103,7 +119,7 @@ def read_formats(path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[
                 if part not in names:
                     continue
                 xml = zf.read(part).decode("utf-8")
-                cells, formulas = {}, set()
+                cells = {}
                 if styled is not None:
                     for m in styled.finditer(xml):
                         head = m.group(1)
@@ -111,11 +127,7 @@ def read_formats(path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[
                         kind = kinds.get(int(style.group(1)))
                         if ref and kind:
                             cells[parse_a1(ref.group(1))] = kind
-                for m in _FORMULA_CELL.finditer(xml):
-                    ref = _REF.search(m.group(1))
-                    if ref:
-                        formulas.add(parse_a1(ref.group(1)))
-                out[sheet] = (cells, formulas)
+                out[sheet] = (cells, _formula_cells(xml))
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):
         return {}

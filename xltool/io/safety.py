@@ -167,8 +167,7 @@ def _tags(chunks):
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
 _REF = re.compile(rb'\sr="([A-Za-z]*)([0-9]*)"')
-_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)[\s>/]")   # one pass counts both
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\s(?:uniqueCount|count)="(\d+)"')
@@ -204,9 +203,10 @@ def scan_sheet(path: Path, part: str, chunks) -> None:
                 with_ref += len(refs) - all_letters.count(b"")
                 max_c = max(max_c, *(_col(x) for x in letters))
                 max_r = max(max_r, *(int(x) for x in digits))
-            cells += len(_CELL.findall(piece))
-            rows += len(_ROW.findall(piece))
-            for m in _MERGE.finditer(piece):
+            tags = _CELL_OR_ROW.findall(piece)
+            cells += tags.count(b"c")
+            rows += tags.count(b"row")
+            for m in (_MERGE.finditer(piece) if b"mergeCell" in piece else ()):
                 merges += 1
                 if (int(m.group(4)) - int(m.group(2)) + 1) * (_col(m.group(3)) - _col(m.group(1)) + 1) > MAX_CELLS:
                     refuse(f"含有过大的合并区域 {(m.group(1) + m.group(2)).decode()}:{(m.group(3) + m.group(4)).decode()}")
