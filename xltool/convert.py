@@ -151,6 +151,7 @@ def process_one(path: str, root: str, outdir: str, check_only: bool) -> tuple[Fi
     row.errors, row.warnings = result.count("error"), result.count("warning")
     scores = [e.computed.get("total_score") for e in result.evaluations if e.computed.get("total_score") is not None]
     row.score = "、".join(str(s) for s in scores)
+    row.reason = "；".join(result.notes)   # e.g. what a legacy .xls could not keep
     if row.errors:
         row.status = "有错误"
     for f in result.findings:
