@@ -125,7 +125,7 @@ def test_an_output_folder_inside_the_input_folder_is_not_taken_as_input(tmp_path
     src.mkdir()
     shutil.copy(next(WB.glob("003_02_*.xlsx")), src / "项目2.xlsx")
     first = bulk.convert(src, src / "结果", jobs=1)
-    second = bulk.convert(src, src / "结果", jobs=1)
+    second = bulk.convert(src, src / "结果", jobs=1, overwrite=True)
     assert [r.file for r in first.rows] == [r.file for r in second.rows] == ["项目2.xlsx"]
 
 

@@ -313,9 +313,11 @@ def _results(names: list[str], root: Path, outdir: Path, jobs: int, check_only: 
 
 def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check_only: bool = False,
             on_progress=None, scheduler: str | None = None, timeout: float | None = None,
-            memory_mb: int | None = None, names_from_root: bool = False) -> ConvertSummary:
+            memory_mb: int | None = None, names_from_root: bool = False, overwrite: bool = False) -> ConvertSummary:
     """Process every workbook under root; the summary workbook goes to outdir/汇总.xlsx.
 
+    Outputs that exist already (the mirrored workbooks, 汇总.xlsx) refuse the run before anything is
+    written, unless ``overwrite`` (``io.outputs``).
     names_from_root: reasons name a file by its path under root, not by root's own path (root is a
     temporary folder the user never saw: the checking page's uploads).
 
@@ -336,6 +338,11 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     summary = ConvertSummary(summary_path=outdir / SUMMARY_NAME)
     jobs = jobs or os.cpu_count() or 1
     todo = [n for n in names if n not in refused]
+    from xltool.io import outputs
+    from xltool.process import output_path
+
+    written = [] if check_only else [(output_path(outdir / n), n) for n in todo]
+    outputs.refuse([*written, summary.summary_path], overwrite=overwrite)
     try:
         _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress,
              (str(root), str(outdir)) if names_from_root else ())
