@@ -161,7 +161,7 @@ def recompute_file(path: str | Path, target: str | Path, budgets=(), *, data: by
         grid = open_grid(path, data)
     result = evaluate_grid(grid, path, budgets)
     result.notes += notes
-    write_back(safety.Named(data, path), target,
+    write_back(safety.Named(data, path, checked=True), target,   # open_grid prechecked these bytes
                [(e.read.cells, e.computed, e.read.conversions, e.formulas, e.typed_over)
                 for e in result.evaluations], result.findings, grid)
     return result

@@ -23,21 +23,30 @@ def _inputs(paths) -> list[tuple[Path, Path]]:
     return out
 
 
-def read_actuals(paths) -> tuple[dict[str, tuple[int | None, dict[str, str]]], list[FileRow]]:
-    """Self-evaluations given with ``--actuals``: project → (year, {三级指标: 实际完成值}); and rows for
-    files that could not be used."""
-    found: dict[str, tuple[int | None, dict[str, str]]] = {}
-    rows: list[FileRow] = []
+def _read_inputs(paths, rows: list[FileRow], forms=None, wrong: str = ""):
+    """(path, rel, reads) for each input file (only the reads of ``forms`` when given). A file that
+    cannot be read, or holds none of ``forms``, gets a 失败 row in ``rows`` (``wrong``: why)."""
     for path, rel in _inputs(paths):
         try:
             reads = workbooks.read_workbook(path)
         except workbooks.XltoolError as exc:
             rows.append(FileRow(str(rel), status="失败", reason=str(exc)))
             continue
-        evaluations = [r.instance for r in reads if r.form in (model.SELF_EVALUATION, model.PROJECT_SELF_EVALUATION)]
-        if not evaluations:
-            rows.append(FileRow(str(rel), status="失败", reason=f"{path}：不是支出绩效自评表，不能用作 --actuals"))
-        for e in evaluations:
+        if forms is not None:
+            reads = [r for r in reads if r.form in forms]
+            if not reads:
+                rows.append(FileRow(str(rel), status="失败", reason=f"{path}：{wrong}"))
+        yield path, rel, reads
+
+
+def read_actuals(paths) -> tuple[dict[str, tuple[int | None, dict[str, str]]], list[FileRow]]:
+    """Self-evaluations given with ``--actuals``: project → (year, {三级指标: 实际完成值}); and rows for
+    files that could not be used."""
+    found: dict[str, tuple[int | None, dict[str, str]]] = {}
+    rows: list[FileRow] = []
+    for _path, _rel, reads in _read_inputs(paths, rows, (model.SELF_EVALUATION, model.PROJECT_SELF_EVALUATION),
+                                           "不是支出绩效自评表，不能用作 --actuals"):
+        for e in (r.instance for r in reads):
             found[rollover.norm_name(e.project)] = (e.year, {rollover.norm_name(i.level3): i.actual
                                                              for i in e.indicators if i.actual and i.level3})
     return found, rows
@@ -75,13 +84,7 @@ def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=()
     outdir = Path(outdir)
     given, rows = read_actuals(actuals)
     made: list[tuple[Path, object, Path]] = []
-    inputs = _inputs(paths)
-    for path, rel in inputs:
-        try:
-            reads = workbooks.read_workbook(path)
-        except workbooks.XltoolError as exc:
-            rows.append(FileRow(str(rel), status="失败", reason=str(exc)))
-            continue
+    for path, rel, reads in _read_inputs(paths, rows):
         for n, read in enumerate(reads):
             instance = read.instance
             if read.form in (model.SELF_EVALUATION, model.PROJECT_SELF_EVALUATION):
@@ -100,7 +103,7 @@ def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=()
             name = rel.with_suffix(".xlsx") if len(reads) == 1 else rel.with_name(f"{rel.stem}_{n + 1}.xlsx")
             made.append((outdir / name, new, path))
             rows.append(FileRow(str(name), FORM_ZH[read.form], str(instance.entity), reason=note))
-    _write_all(made, rows, outdir, [p for p, _ in inputs] + [p for p, _ in _inputs(actuals)], overwrite)
+    _write_all(made, rows, outdir, [p for p, _ in _inputs(paths)] + [p for p, _ in _inputs(actuals)], overwrite)
     return rows
 
 
@@ -126,16 +129,8 @@ def self_evaluation_paths(paths, outdir: str | Path, form: str | None = None, *,
     outdir = Path(outdir)
     rows: list[FileRow] = []
     made: list[tuple[Path, object, Path]] = []
-    inputs = _inputs(paths)
-    for path, rel in inputs:
-        try:
-            reads = workbooks.read_workbook(path)
-        except workbooks.XltoolError as exc:
-            rows.append(FileRow(str(rel), status="失败", reason=str(exc)))
-            continue
-        targets = [r for r in reads if r.form in (model.PROJECT_TARGET, model.FUND_EXPENDITURE_TARGET)]
-        if not targets:
-            rows.append(FileRow(str(rel), status="失败", reason=f"{path}：不是项目或基金支出绩效目标表，无法生成自评表"))
+    for path, rel, targets in _read_inputs(paths, rows, (model.PROJECT_TARGET, model.FUND_EXPENDITURE_TARGET),
+                                           "不是项目或基金支出绩效目标表，无法生成自评表"):
         for n, read in enumerate(targets):
             chosen = form or (model.PROJECT_SELF_EVALUATION if read.form == model.PROJECT_TARGET
                               else model.SELF_EVALUATION)
@@ -144,5 +139,5 @@ def self_evaluation_paths(paths, outdir: str | Path, form: str | None = None, *,
             name = rel.with_name(f"{rel.stem}_自评表{'' if len(targets) == 1 else n + 1}.xlsx")
             made.append((outdir / name, evaluation, path))
             rows.append(FileRow(str(name), FORM_ZH[chosen], evaluation.project))
-    _write_all(made, rows, outdir, [p for p, _ in inputs], overwrite)
+    _write_all(made, rows, outdir, [p for p, _ in _inputs(paths)], overwrite)
     return rows

@@ -353,10 +353,11 @@ def _actual(sheet: SheetGrid, r: int, c: int, target: str, result: ReadForm, for
     return text
 
 
-def _year(sheet: SheetGrid) -> int | None:
+def _year(sheet: SheetGrid, pattern: str = r"[(（]\s*(\d{4})\s*年") -> int | None:
+    """The first year ``pattern`` finds in the title cells (A1:B3); by default one in brackets."""
     for r in range(1, 4):
         for c in range(1, 3):
-            m = re.search(r"[(（]\s*(\d{4})\s*年", sheet.text(r, c))
+            m = re.search(pattern, sheet.text(r, c))
             if m:
                 return int(m.group(1))
     return None

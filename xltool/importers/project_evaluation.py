@@ -134,16 +134,24 @@ def _body(form, lines: list[str], notes: list[str]) -> None:
         n += 1
 
 
-def _fund_rows(form, lines, n, header, keys) -> int:
+def _labelled_rows(lines, n) -> tuple[list[tuple[list[str], str, str]], int]:
+    """(cells, label, row key) of the lines from ``n`` on whose label names a 项目资金 row (blank
+    lines skipped), up to the first other non-blank line; and that line's index."""
+    rows = []
     while n < len(lines):
         cells = _cells(lines[n])
         label = next((c for c in cells if c and _row_key(_LINE_WORDS, norm(c))), "")
-        if not label:
-            if any(c for c in cells):
-                return n
-            n += 1
-            continue
-        key = _row_key(_LINE_WORDS, norm(label))
+        if label:
+            rows.append((cells, label, _row_key(_LINE_WORDS, norm(label))))
+        elif any(c for c in cells):
+            break
+        n += 1
+    return rows, n
+
+
+def _fund_rows(form, lines, n, header, keys) -> int:
+    rows, n = _labelled_rows(lines, n)
+    for cells, label, key in rows:
         line = form.line(key)
         line.label = label
         values = _by_header(header, cells, keys)
@@ -152,24 +160,15 @@ def _fund_rows(form, lines, n, header, keys) -> int:
                 setattr(line, col, _number(values[col]))
         if key == "total" and "weight" in values and _number(values["weight"]) is not None:
             form.execution_weight = _number(values["weight"])
-        n += 1
     return n
 
 
 def _source_rows(form, lines, n, header, keys) -> int:
-    while n < len(lines):
-        cells = _cells(lines[n])
-        label = next((c for c in cells if c and _row_key(_LINE_WORDS, norm(c))), "")
-        if not label:
-            if any(c for c in cells):
-                return n
-            n += 1
-            continue
-        line = form.line(_row_key(_LINE_WORDS, norm(label)))
+    rows, n = _labelled_rows(lines, n)
+    for cells, _label, key in rows:
         values = _by_header(header, cells, keys)
-        for key in (k for k in keys.values() if k != "sum"):
-            line.sources[key] = _number(values.get(key, ""))
-        n += 1
+        for source in (k for k in keys.values() if k != "sum"):
+            form.line(key).sources[source] = _number(values.get(source, ""))
     return n
 
 

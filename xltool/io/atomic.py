@@ -156,9 +156,39 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+_durable = True    # flush each published file before its rename (off in a bulk run's workers: defer_sync)
+
+
+def defer_sync() -> None:
+    """In a bulk run's worker: files published from now on are not flushed one by one; the run flushes
+    their file system once, before it reports (``sync_folder``). Each file still appears whole, by
+    rename, or not at all; only the moment it reaches the disk moves to the end of the run."""
+    global _durable
+    _durable = False
+
+
+def sync_folder(folder: str | os.PathLike) -> None:
+    """Flush the file system holding folder to disk (``syncfs``; ``os.sync`` where there is none)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        import ctypes
+
+        if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    finally:
+        os.close(fd)
+    os.sync()
+
+
 def publish(tmp: Path, target: Path, like: os.stat_result | None = None) -> None:
     """Put the finished file in place: the permissions of ``like`` (an in-place write), else those a
-    new file would have; flushed to disk before the rename so a crash never leaves an empty file."""
+    new file would have; flushed to disk before the rename so a crash never leaves an empty file
+    (in a bulk run's workers, once at the end of the run instead: ``defer_sync``)."""
     tmp, target = Path(tmp), Path(target)
     if like is not None:
         os.chmod(tmp, like.st_mode & 0o7777)
@@ -170,10 +200,12 @@ def publish(tmp: Path, target: Path, like: os.stat_result | None = None) -> None
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
-    _fsync(tmp)
+    if _durable:
+        _fsync(tmp)
     os.replace(tmp, target)
     release(tmp)
-    _fsync_dir(target.parent)
+    if _durable:
+        _fsync_dir(target.parent)
 
 
 class CopyFailed(OSError):

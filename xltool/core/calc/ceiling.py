@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xltool.core.calc.cost import _LABEL_COUNTS, _PER_TIME, _count, _name, is_cost
-from xltool.core.values import BARE, BOUND, LE, LT, NEGATIVE, Value, units
+from xltool.core.calc.cost import cost_basis
+from xltool.core.values import BARE, BOUND, LE, LT, Value, units
 
 
 @dataclass
@@ -41,48 +41,20 @@ def cost_ceilings(budget: Decimal | None, indicators, values, directions) -> lis
     if budget is None or budget <= 0:
         return out
     pairs = [(v, None) for v in values]
-    for i, ind in enumerate(indicators):
-        target = values[i]
-        if not is_cost(ind) or not _upper(target, directions[i]) or not target.quantity.unit:
+    for i, target in enumerate(values):
+        basis = cost_basis(indicators, pairs, i) if _upper(target, directions[i]) else None
+        if basis is None:
             continue
-        unit = target.quantity.unit
-        try:
-            dim = units.dimension(unit)
-        except units.UnitError:
-            continue
-        if dim[0] != "money":
-            continue
-        if dim[1] == ("month", "person"):
-            persons = _count(indicators, pairs, "人")
-            if persons is None:
-                continue
-            per = units.convert(Decimal(1), "元/人/月", unit)
-            count, text, sources = persons[0] * 12, f"{_fmt(persons[0])}人 × 12个月", (persons[1],)
-        elif dim[1] == ("person",):
-            persons = _count(indicators, pairs, "人")
-            if persons is None:
-                continue
-            per = units.convert(Decimal(1), "元/人", unit)
-            count, text, sources = persons[0], f"{_fmt(persons[0])}人", (persons[1],)
-        elif dim[1] in ((), ("times",)):
-            if dim[1] == () and not any(word in _name(ind) for word in _PER_TIME):
-                continue
-            found = _count(indicators, pairs, "次")
-            if found is None:
-                label = next((n for word, n in _LABEL_COUNTS if word in _name(ind)), None)
-                if label is None:
-                    continue
-                found = (Decimal(label), None)
-            per = units.convert(Decimal(1), "元/次" if dim[1] else "元", unit)
-            count, text, sources = found[0], f"{_fmt(found[0])}次", (found[1],) if found[1] is not None else ()
-        else:
-            continue
+        per = units.convert(Decimal(1), basis.per, target.quantity.unit)
+        count, text = basis.count, f"{_fmt(basis.count)}{'次' if basis.kind == 'per_time' else '人'}"
+        if basis.kind == "per_person_month":
+            count, text = basis.count * 12, f"{text} × 12个月"
         # per: how many 元 one unit of the target is worth → ceiling in 万元
         ceiling_wan = target.quantity.amount / per / 10000
         half = Decimal(5).scaleb(-target.decimals() - 1) / per / 10000
         allowed = ceiling_wan * count
         out.append(Ceiling(i, ceiling_wan, count, text, allowed, budget, (ceiling_wan - half) * count > budget,
-                           sources))
+                           basis.sources))
     return out
 
 

@@ -63,55 +63,70 @@ def _agrees(target: Value, shown: Decimal) -> bool:
     return {EQ: shown == t, LE: shown <= t, LT: shown < t, GE: shown >= t, GT: shown > t}[op]
 
 
+@dataclass(frozen=True)
+class Basis:
+    """What a money 成本指标's figure is per: persons, person-months or disbursements."""
+    kind: str                   # "per_time" / "per_person_month" / "per_person"
+    count: Decimal              # persons (also for person-months) or disbursements
+    per: str                    # the unit of one figure: 元/人/月, 元/人, 元/次 or 元
+    sources: tuple[int, ...]    # indicators the count came from (none when it came from the label)
+
+
+def cost_basis(indicators, values, i: int) -> Basis | None:
+    """The Basis of indicator ``i`` when it is a 成本指标 in money whose count is known."""
+    ind, target = indicators[i], values[i][0]
+    if not is_cost(ind) or target.kind not in (BOUND, BARE) or not target.quantity.unit:
+        return None
+    try:
+        dim = units.dimension(target.quantity.unit)
+    except units.UnitError:
+        return None
+    if dim[0] != "money":
+        return None
+    if dim[1] in (("month", "person"), ("person",)):
+        persons = _count(indicators, values, "人")
+        if persons is None:
+            return None
+        if dim[1] == ("person",):
+            return Basis("per_person", persons[0], "元/人", (persons[1],))
+        return Basis("per_person_month", persons[0], "元/人/月", (persons[1],))
+    if dim[1] not in ((), ("times",)):
+        return None
+    name = _name(ind)
+    if dim[1] == () and not any(word in name for word in _PER_TIME):
+        return None
+    per = "元/次" if dim[1] else "元"
+    found = _count(indicators, values, "次")
+    if found is not None:
+        return Basis("per_time", found[0], per, (found[1],))
+    label = next((n for word, n in _LABEL_COUNTS if word in name), None)
+    return None if label is None else Basis("per_time", Decimal(label), per, ())
+
+
 def check_costs(instance, values) -> list[CostCheck]:
     """One CostCheck per 成本指标 whose figure can be derived from the budget."""
     total = instance.total
     out: list[CostCheck] = []
     if total is None or total <= 0:
         return out
-    for i, ind in enumerate(instance.indicators):
+    yuan = total * 10000
+    for i in range(len(instance.indicators)):
+        basis = cost_basis(instance.indicators, values, i)
+        if basis is None:
+            continue
         target = values[i][0]
-        if not is_cost(ind) or target.kind not in (BOUND, BARE) or not target.quantity.unit:
-            continue
         unit = target.quantity.unit
-        try:
-            dim = units.dimension(unit)
-        except units.UnitError:
-            continue
-        if dim[0] != "money":
-            continue
-        yuan = total * 10000
-        if dim[1] == ("month", "person"):
-            persons = _count(instance.indicators, values, "人")
-            if persons is None:
-                continue
-            value = units.convert(yuan / persons[0] / 12, "元/人/月", unit)
-            check = ("per_person_month", f"{_fmt(total)}万元 × 10000 / {_fmt(persons[0])}人 / 12", (persons[1],))
-        elif dim[1] == ("person",):
-            persons = _count(instance.indicators, values, "人")
-            if persons is None:
-                continue
-            value = units.convert(yuan / persons[0], "元/人", unit)
-            check = ("per_person", f"{_fmt(total)}万元 / {_fmt(persons[0])}人", (persons[1],))
-        elif dim[1] in ((), ("times",)):
-            name = _name(ind)
-            if dim[1] == () and not any(word in name for word in _PER_TIME):
-                continue
-            count = _count(instance.indicators, values, "次")
-            sources: tuple[int, ...] = (count[1],) if count else ()
-            if count is None:
-                label = next((n for word, n in _LABEL_COUNTS if word in name), None)
-                if label is None:
-                    continue
-                count = (Decimal(label), None)
-            value = units.convert(yuan / count[0], "元/次" if dim[1] else "元", unit)
-            check = ("per_time", f"{_fmt(total)}万元 / {_fmt(count[0])}次", sources)
+        count = _fmt(basis.count)
+        if basis.kind == "per_person_month":
+            value = units.convert(yuan / basis.count / 12, basis.per, unit)
+            formula = f"{_fmt(total)}万元 × 10000 / {count}人 / 12"
         else:
-            continue
+            value = units.convert(yuan / basis.count, basis.per, unit)
+            formula = f"{_fmt(total)}万元 / {count}{'人' if basis.kind == 'per_person' else '次'}"
         places = target.decimals()
         rounded = round_half_up(value, places)
-        out.append(CostCheck(i, check[0], check[1], value, round_half_up(value, max(2, places)), unit,
-                             _agrees(target, rounded), check[2]))
+        out.append(CostCheck(i, basis.kind, formula, value, round_half_up(value, max(2, places)), unit,
+                             _agrees(target, rounded), basis.sources))
     return out
 
 

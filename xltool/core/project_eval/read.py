@@ -15,9 +15,8 @@ from xltool.core import model
 from xltool.core.arith import to_decimal
 from xltool.core.grid import SheetGrid, norm
 from xltool.core.project_eval.layout import HELPERS, INDICATOR_COLUMNS
-from xltool.core.reader import ReadError, ReadForm
-from xltool.core.reader import FRACTION_RULE
-from xltool.core.reader import _decimal as read_number, _int
+from xltool.core.reader import FRACTION_RULE, ReadError, ReadForm, _int, _year
+from xltool.core.reader import _decimal as read_number
 
 _LINE_WORDS = (("total", ("年度资金总额", "资金总额")), ("fiscal", ("本年财政拨款", "财政拨款")),
                ("carry_over", ("上年结转",)), ("other", ("其他资金",)))
@@ -68,7 +67,7 @@ def read_sheet(sheet: SheetGrid, meta: dict[str, str]) -> ReadForm:
     if title:
         instance.title = sheet.text(*title)
         result.cells["title"] = (sheet.name, *title)
-    instance.year = _year(sheet) or _int(meta.get("year"))
+    instance.year = _year(sheet, r"(\d{4})\s*年") or _int(meta.get("year"))
     for label, key in (("项目名称", "project"), ("主管部门", "department"), ("实施单位", "implementer")):
         rc = _find(sheet, lambda t, label=label: t == label)
         if rc:
@@ -236,15 +235,6 @@ def _fraction_notice(sheet, r, c, result, number, target: str) -> None:
         shown = format((number * 100).normalize(), "f")
         result.notices.append((FRACTION_RULE, "info", f"实际完成值 {format(number.normalize(), 'f')} 对应百分比目标"
                                f"“{target}”，按比例读作 {shown}%（Excel 中输入的 95% 存为 0.95）", sheet.name, r, c))
-
-
-def _year(sheet: SheetGrid) -> int | None:
-    for r in range(1, 4):
-        for c in range(1, 3):
-            m = re.search(r"(\d{4})\s*年", sheet.text(r, c))
-            if m:
-                return int(m.group(1))
-    return None
 
 
 __all__ = ["read_sheet", "INDICATOR_COLUMNS"]
