@@ -235,6 +235,43 @@ def test_a_failed_copy_into_a_hard_linked_file_names_the_backup(where, tmp_path,
         assert digest(tmp_path / "g.xlsx") == before
 
 
+def test_a_cut_copy_into_a_file_changed_since_its_backup_loses_none_of_the_changes(tmp_path, monkeypatch):
+    """The backup is the file before the first in-place run; the clerk has typed since. A copy into the
+    hard-linked file cut short names the file as it was just before this run, which holds the changes."""
+    f = tmp_path / "f.xlsx"
+    shutil.copy(TARGET, f)
+    g = tmp_path / "g.xlsx"
+    os.link(f, g)
+    assert runner.invoke(app, ["recompute", str(f), "--in-place"]).exit_code in (0, 1)
+    original = digest(tmp_path / "f.bak.xlsx")
+    wb = openpyxl.load_workbook(f)                      # the clerk types a note somewhere, saves in place
+    wb.worksheets[0]["Z1"] = "经办人员后来填写的内容"
+    wb.save(tmp_path / "edited.xlsx")
+    with open(f, "r+b") as fh:
+        fh.truncate(0)
+        fh.write((tmp_path / "edited.xlsx").read_bytes())
+    edited = digest(f)
+    real_pwrite = os.pwrite
+
+    def broken(fd, data, offset):
+        if offset:
+            raise OSError(errno.EIO, "Input/output error")
+        return real_pwrite(fd, bytes(data[:100]), offset)
+    monkeypatch.setattr(os, "pwrite", broken)
+    result = runner.invoke(app, ["recompute", str(f), "--in-place"])
+    kept = tmp_path / "f.上次.bak.xlsx"
+    assert result.exit_code == 2 and str(kept) in result.output.replace("\n", ""), result.output
+    assert digest(kept) == edited and digest(tmp_path / "f.bak.xlsx") == original
+    monkeypatch.undo()
+    again = runner.invoke(app, ["recompute", str(f), "--in-place"])   # the cut file, by the name used
+    assert again.exit_code == 2 and str(kept) in again.output.replace("\n", "")
+    shutil.copyfile(kept, f)
+    assert digest(g) == edited and "经办人员后来填写的内容" in [c.value for c in openpyxl.load_workbook(g).worksheets[0]["Z"]]
+    assert workbooks.expand_paths([tmp_path]) == [tmp_path / "edited.xlsx", f, g]   # not an input
+    assert runner.invoke(app, ["recompute", str(f), "--in-place"]).exit_code in (0, 1)
+    assert not kept.exists() and digest(g) == digest(f) != edited                # done: the point goes
+
+
 # --- 6. CSV: atomic, every text column neutralised ---------------------------------------------------
 def test_csv_text_columns_are_neutralised(tmp_path):
     src = tmp_path / "=HYPERLINK(1).xlsx"

@@ -207,6 +207,12 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.stem + BACKUP_TAG + path.suffix)
 
 
+def restore_point(path: Path) -> Path:
+    """FORM.xlsx → FORM.上次.bak.xlsx: the file as it was just before a copy into a hard-linked file,
+    kept only while that copy runs (the backup is older when the file was changed since it was made)."""
+    return path.with_name(path.stem + ".上次" + BACKUP_TAG + path.suffix)
+
+
 def recompute_in_place(path: str | Path) -> FileResult:
     """Replace the file by its recomputed version, atomically, keeping the original once as FILE.bak.xlsx.
 
@@ -214,7 +220,9 @@ def recompute_in_place(path: str | Path) -> FileResult:
     read-only file is refused. A file with several hard links keeps its inode, so that every link
     sees the new content: the backup is made first, the result is written whole to a temporary file
     and flushed, then copied into the file (``atomic.copy_into``); should that copy fail, the
-    message names the backup to restore from. A legacy .xls is kept and its .xlsx written beside it.
+    message names the backup to restore from. When the file was changed since its backup was made,
+    its bytes of now are kept as well (``restore_point``) until the copy is done, so that a copy cut
+    short loses none of those changes. A legacy .xls is kept and its .xlsx written beside it.
     """
     path = Path(path)
     if path.suffix.lower() == ".xls":
@@ -231,25 +239,33 @@ def recompute_in_place(path: str | Path) -> FileResult:
         raise XltoolError(f"{path}：不是普通文件，已拒绝原位改写")
     if not (st.st_mode & 0o222) or not os.access(real, os.W_OK):
         raise XltoolError(f"{path}：文件为只读，已拒绝原位改写（如确需重算，请用 -o 输出到其他文件夹）")
-    backup = backup_path(real)
+    backup, restore = backup_path(real), restore_point(real)
     data = read_once(path)
     staged = Path(atomic.scratch_dir(prefix=atomic.PREFIX, beside=real))
     try:
         try:
             result = recompute_file(path, staged / real.name, data=data)
         except XltoolError as exc:
-            if backup.exists() and not _whole_package(data):   # e.g. a copy into a hard link cut short
-                raise XltoolError(f"{exc}（上次原位改写前的原文件保存在 {backup}，可复制回 {path} 恢复）") from exc
+            if (restore.exists() or backup.exists()) and not _whole_package(data):   # a copy cut short
+                kept = restore if restore.exists() else backup
+                raise XltoolError(f"{exc}（上次原位改写前的文件保存在 {kept}，可复制回 {path} 恢复）") from exc
             raise
         try:
-            atomic.create_once(backup, data, like=st)
+            made = atomic.create_once(backup, data, like=st)
             if st.st_nlink > 1:   # hard links: the same inode, rewritten (every link sees it)
+                kept = backup if made or backup.read_bytes() == data else restore
+                if kept == restore:
+                    atomic.write_bytes(restore, data, like=st)
                 atomic.copy_into(staged / real.name, real)
+                if kept == restore:
+                    restore.unlink()
             else:
                 atomic.publish(staged / real.name, real, like=st)
         except atomic.CopyFailed as exc:
-            state = ("文件可能已不完整，请把备份复制回原文件恢复" if exc.touched else "原文件未改动")
-            raise XltoolError(f"{safety.os_message(path, exc)}；{state}（备份：{backup}）") from exc
+            if not exc.touched and kept == restore:
+                restore.unlink(missing_ok=True)
+            state = (f"文件可能已不完整，请把 {kept} 复制回原文件恢复" if exc.touched else f"原文件未改动（备份：{backup}）")
+            raise XltoolError(f"{safety.os_message(path, exc)}；{state}") from exc
         except OSError as exc:
             raise XltoolError(safety.os_message(path, exc)) from exc
     finally:
