@@ -7,7 +7,10 @@ varied figures), then times, each run in a process of its own:
 Every run is started by a small wrapper process that waits for it and reports the
 wall time and `getrusage(RUSAGE_CHILDREN).ru_maxrss`, i.e. the peak RSS of the
 largest single process of that run (its worker processes included). Printed per
-run: seconds, files/s, the ratio against the baseline and that peak RSS.
+run: seconds, files/s, the ratio against the baseline, that peak RSS and the CPU time of the
+run's whole process tree (less sensitive than wall time to other work on a shared machine; the
+targets are wall-time ratios). The last line is a digest of the summary's rows and findings: the
+same for both runs, and the same before and after any change made for speed.
 Targets (issue 6): write-back ≥ 4×, check-only ≥ 15×, peak RSS at N=2000 within
 1.2× of N=200. With --check-only-only only run (c) is timed, against the target
 of 10,000 workbooks checked in under 60 s.
@@ -69,8 +72,11 @@ def measure(cmd: list[str]) -> None:
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss   # largest single process, KiB on Linux
-    print(json.dumps({"seconds": seconds, "rc": done.returncode, "peak_kb": peak_kb, "stderr": done.stderr[-800:]}))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kb = usage.ru_maxrss   # largest single process, KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime   # the whole process tree's CPU time (workers included)
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rc": done.returncode, "peak_kb": peak_kb,
+                      "stderr": done.stderr[-800:]}))
 
 
 def run(args: list[str]) -> dict:
@@ -83,10 +89,27 @@ def run(args: list[str]) -> dict:
     return result
 
 
+def findings_digest(summary: Path) -> str:
+    """A digest of a run's summary (the 文件汇总 and 全部问题 sheets, timings excluded): the same files
+    must give the same rows and findings whatever is made faster."""
+    import hashlib
+
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_path(str(summary))
+    digest = hashlib.sha256()
+    for name in ("文件汇总", "全部问题"):
+        for row in wb.get_sheet_by_name(name).to_python():
+            digest.update(repr(row).encode())
+    return digest.hexdigest()[:16]
+
+
 def report(label: str, n: int, result: dict, base: dict | None, target: str = "") -> None:
     s = result["seconds"]
     ratio = f"  ratio {base['seconds'] / s:5.2f}x{f' (target {target})' if target else ''}" if base else ""
-    print(f"{label:<24}{s:8.2f} s {n / s:8.1f} files/s{ratio}  peak RSS {result['peak_kb'] / 1024:.0f} MB")
+    less = f" ({base['cpu'] / result['cpu']:.2f}x less)" if base else ""
+    cpu = f"  CPU {result['cpu']:.2f} s{less}"
+    print(f"{label:<24}{s:8.2f} s {n / s:8.1f} files/s{ratio}  peak RSS {result['peak_kb'] / 1024:.0f} MB{cpu}")
 
 
 def main() -> None:
@@ -109,6 +132,9 @@ def main() -> None:
         report("baseline (openpyxl)", n, base, None)
         report("convert (write-back)", n, run([*convert, str(Path(tmp) / "out")]), base, "4x")
         report("convert --check-only", n, run([*convert, str(Path(tmp) / "chk"), "--check-only"]), base, "15x")
+        out, chk = (findings_digest(Path(tmp) / d / "汇总.xlsx") for d in ("out", "chk"))
+        print(f"findings digest: write-back {out}, check-only {chk}"
+              f"{'' if out == chk else '  (DIFFERENT: a faster path changed what is found)'}")
 
 
 if __name__ == "__main__":

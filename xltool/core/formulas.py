@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from xltool.core import model
+from xltool.core.cellref import a1
 from xltool.core.values import BARE, BOUND, EQ, GE, GT, LE, LT, RANGE, TOLERANCE, Value, compare
 from xltool.core.values.judge import _actual_quantity, _in_unit
 
@@ -160,29 +162,49 @@ def _fmt(value) -> str:
 _REF = re.compile(r"(?<![A-Za-z_])\$?([A-Z]{1,3})\$?(\d+)(?![\d(A-Za-z_])")
 
 
+@lru_cache(maxsize=4096)
+def _pieces(formula: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """A formula cut at its cell references (outside string literals): the texts between them and
+    each reference's (row, column). Parsed once per formula text (files made from one template
+    share their formulas)."""
+    from xltool.core.cellref import col_index
+
+    texts, refs, text = [], [], []
+    for n, part in enumerate(formula.split('"')):
+        if n:
+            text.append('"')
+        if n % 2:
+            text.append(part)
+            continue
+        last = 0
+        for m in _REF.finditer(part):
+            text.append(part[last:m.start()])
+            texts.append("".join(text))
+            text = []
+            refs.append((int(m.group(2)), col_index(m.group(1))))
+            last = m.end()
+        text.append(part[last:])
+    texts.append("".join(text))
+    return tuple(texts), tuple(refs)
+
+
+_a1 = lru_cache(maxsize=65536)(a1)
+
+
 def relocate(formula: str, plan_keys: dict[tuple[int, int], str], cells: dict[str, tuple[str, int, int]],
              sheet: str) -> str | None:
     """``formula`` (written for the layout's positions) with every reference moved to where the
     reader found the same field; None when a referenced field is not on the sheet."""
-    from xltool.core.cellref import a1, col_index
-
-    out, ok = [], True
-    for n, part in enumerate(formula.split('"')):
-        if n % 2:
-            out.append(part)
-            continue
-
-        def move(m):
-            nonlocal ok
-            key = plan_keys.get((int(m.group(2)), col_index(m.group(1))))
-            where = cells.get(key) if key else None
-            if where is None or where[0] != sheet:
-                ok = False
-                return m.group(0)
-            return a1(where[1], where[2])
-
-        out.append(_REF.sub(move, part))
-    return '"'.join(out) if ok else None
+    texts, refs = _pieces(formula)
+    out = [texts[0]]
+    for ref, text in zip(refs, texts[1:]):
+        key = plan_keys.get(ref)
+        where = cells.get(key) if key else None
+        if where is None or where[0] != sheet:
+            return None
+        out.append(_a1(where[1], where[2]))
+        out.append(text)
+    return "".join(out)
 
 
 def formulas_for(read, plans) -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from functools import lru_cache
 from html import unescape
 
 from xltool.core.cellref import parse_a1
@@ -35,8 +36,10 @@ def format_kind(fmt_id: int, code: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
 def style_kinds(styles: str) -> dict[int, str]:
-    """cellXfs index → PERCENT / DATE, for the formats that are one of them."""
+    """cellXfs index → PERCENT / DATE, for the formats that are one of them (parsed once per styles part:
+    workbooks made from one template share it; callers must not change the dict)."""
     codes = {int(m.group(1)): unescape(m.group(2))
              for m in re.finditer(r'<numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"', styles)}
     block = re.search(r"<cellXfs\b[^>]*>(.*?)</cellXfs>", styles, re.S)
@@ -51,8 +54,11 @@ def style_kinds(styles: str) -> dict[int, str]:
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    book = zf.read("xl/workbook.xml").decode("utf-8")
-    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    return _parts_of(zf.read("xl/workbook.xml").decode("utf-8"), zf.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+
+
+@lru_cache(maxsize=64)
+def _parts_of(book: str, rels: str) -> dict[str, str]:
     targets = {}
     for tag in re.findall(r"<Relationship\b[^>]*>", rels):
         rid, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
@@ -67,12 +73,39 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-_C = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF = re.compile(r'\br="([A-Z]+\d+)"')
+_STYLE = re.compile(r'\bs="(\d+)"')
+
+
+def _formula_cells(xml: str) -> set[tuple[int, int]]:
+    """The cells whose content (up to their ``</c>``) holds an ``<f``, found from each ``<f`` back to the
+    ``<c`` tag it is in (a sheet has far fewer formulas than cells)."""
+    out = set()
+    at = xml.find("<f")
+    while at >= 0:
+        start = xml.rfind("<c", 0, at)
+        while start >= 0 and (xml[start + 2:start + 3].isalnum() or xml[start + 2:start + 3] == "_"):
+            start = xml.rfind("<c", 0, start)     # <cols>, <cfRule>: not a cell
+        end = xml.find(">", start) if start >= 0 else -1
+        if 0 <= end < at and xml[end - 1] != "/" and xml.find("</c>", end, at) < 0:
+            ref = _REF.search(xml, start, end)
+            if ref:
+                out.add(parse_a1(ref.group(1)))
+        at = xml.find("<f", at + 2)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _styled(ids: tuple[int, ...]) -> re.Pattern:
+    """The opening tags of cells carrying one of the cellXfs indexes ``ids`` (group 1: the attributes)."""
+    return re.compile(r'<c\b([^>]*?\bs="(?:%s)"[^>]*?)/?>' % "|".join(map(str, ids)))
 
 
 def read_formats(path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]]:
     """Sheet name → ({(row, col): PERCENT / DATE}, {formula cells}).
 
+    Only the cells that matter are looked at one by one: those whose style is a percent or date
+    format and those holding a formula; the scan for them is one regular expression per sheet.
     Anything unexpected (a legacy .xls, a strict or odd package) gives {}: the formats
     are an aid to reading, never a reason to refuse a workbook.
     """
@@ -80,24 +113,21 @@ def read_formats(path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             kinds = style_kinds(zf.read("xl/styles.xml").decode("utf-8")) if "xl/styles.xml" in names else {}
+            styled = _styled(tuple(sorted(kinds))) if kinds else None
             out = {}
             for sheet, part in _sheet_parts(zf).items():
                 if part not in names:
                     continue
                 xml = zf.read(part).decode("utf-8")
-                cells, formulas = {}, set()
-                for m in _C.finditer(xml):
-                    head, inner = m.group(1), m.group(2) or ""
-                    ref = re.search(r'\br="([A-Z]+\d+)"', head)
-                    if not ref:
-                        continue
-                    style = re.search(r'\bs="(\d+)"', head)
-                    kind = kinds.get(int(style.group(1))) if style else None
-                    if kind:
-                        cells[parse_a1(ref.group(1))] = kind
-                    if "<f" in inner:
-                        formulas.add(parse_a1(ref.group(1)))
-                out[sheet] = (cells, formulas)
+                cells = {}
+                if styled is not None:
+                    for m in styled.finditer(xml):
+                        head = m.group(1)
+                        ref, style = _REF.search(head), _STYLE.search(head)
+                        kind = kinds.get(int(style.group(1)))
+                        if ref and kind:
+                            cells[parse_a1(ref.group(1))] = kind
+                out[sheet] = (cells, _formula_cells(xml))
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):
         return {}

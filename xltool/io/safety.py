@@ -56,11 +56,13 @@ class UnsafeWorkbook(ValueError):
 
 
 class Named(io.BytesIO):
-    """A file's bytes, read once, carrying the file's path for messages (``.name``)."""
+    """A file's bytes, read once, carrying the file's path for messages (``.name``); ``checked``: these
+    bytes have passed ``precheck`` already (the package limits need not be scanned again)."""
 
-    def __init__(self, data: bytes, name: str | Path):
+    def __init__(self, data: bytes, name: str | Path, checked: bool = False):
         super().__init__(data)
         self.name = str(name)
+        self.checked = checked
 
 
 _ERRNO_ZH = {errno.ENOSPC: "磁盘空间不足", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
@@ -165,8 +167,7 @@ def _tags(chunks):
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
 _REF = re.compile(rb'\sr="([A-Za-z]*)([0-9]*)"')
-_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)[\s>/]")   # one pass counts both
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\s(?:uniqueCount|count)="(\d+)"')
@@ -192,20 +193,20 @@ def scan_sheet(path: Path, part: str, chunks) -> None:
                 r, c = int(m.group(4)), _col(m.group(3))
                 if r * c > MAX_CELLS:
                     refuse(f"声明了 {r} 行 × {c} 列，超过 {MAX_CELLS} 个单元格的上限")
-            for letters, digits in _REF.findall(piece):
-                if len(letters) > 3 or len(digits) > 7 or not digits:
-                    refuse(f"含有超出工作表范围的单元格引用“{(letters + digits).decode('ascii', 'replace')}”")
-                r = int(digits)
-                if letters:
-                    c = _col(letters)
-                    with_ref += 1
-                    if c > max_c:
-                        max_c = c
-                if r > max_r:
-                    max_r = r
-            cells += len(_CELL.findall(piece))
-            rows += len(_ROW.findall(piece))
-            for m in _MERGE.finditer(piece):
+            refs = _REF.findall(piece)
+            if refs:   # looked at per distinct column and row (a sheet repeats them), in C where possible
+                all_letters, all_digits = zip(*refs)
+                letters, digits = set(all_letters), set(all_digits)
+                if any(len(x) > 3 for x in letters) or any(len(x) > 7 or not x for x in digits):
+                    bad = next(lt + dg for lt, dg in refs if len(lt) > 3 or len(dg) > 7 or not dg)
+                    refuse(f"含有超出工作表范围的单元格引用“{bad.decode('ascii', 'replace')}”")
+                with_ref += len(refs) - all_letters.count(b"")
+                max_c = max(max_c, *(_col(x) for x in letters))
+                max_r = max(max_r, *(int(x) for x in digits))
+            tags = _CELL_OR_ROW.findall(piece)
+            cells += tags.count(b"c")
+            rows += tags.count(b"row")
+            for m in (_MERGE.finditer(piece) if b"mergeCell" in piece else ()):
                 merges += 1
                 if (int(m.group(4)) - int(m.group(2)) + 1) * (_col(m.group(3)) - _col(m.group(1)) + 1) > MAX_CELLS:
                     refuse(f"含有过大的合并区域 {(m.group(1) + m.group(2)).decode()}:{(m.group(3) + m.group(4)).decode()}")

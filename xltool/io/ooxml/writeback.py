@@ -206,7 +206,7 @@ def write_back(source, target, forms, findings, meta_rows: list[list]) -> None:
     forms: [(cells, computed)] per form; findings: resolved (sheet and cell set);
     meta_rows: the rows of the workbook's ``_xltool`` sheet as read (empty when it has none).
     The source has been read already (``safety.precheck`` passed); the package's size limits
-    are checked again as it is opened.
+    are checked again as it is opened, unless the source is a ``safety.Named`` marked ``checked``.
     """
     try:
         patch = Patch(source)
