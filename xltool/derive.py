@@ -180,12 +180,13 @@ def _attach_basis(target: model.RegionalTarget, judgements: list[Judgement], fig
 
 
 def derive_targets(budget_path: str | Path, out_path: str | Path,
-                   targets_paths: list[str | Path] | None = None) -> list[DerivedTarget]:
+                   targets_paths: list[str | Path] | None = None, *, overwrite: bool = False) -> list[DerivedTarget]:
     """Write ``<out_path>/<单位>_区域绩效目标表_<险种>.xlsx`` for every fund the 附表 budget.
 
     Returns one DerivedTarget per fund (in the forms' fund order), then one per given
     target table whose fund the 附表 do not budget (``path`` None, an XT140 error).
     Findings are resolved to the written workbook's cells; ``related`` names the 附表's cells.
+    Workbooks that exist already (or are inputs) are refused before any is written, unless ``overwrite``.
     """
     budget_path, out_dir = Path(budget_path), Path(out_path)
     if out_dir.suffix.lower() == ".xlsx":
@@ -197,6 +198,10 @@ def derive_targets(budget_path: str | Path, out_path: str | Path,
     if not all_figures:
         raise XltoolError(f"{budget_path}：附表中没有任何险种的本年预算数，无法生成区域绩效目标表")
     given = read_targets(targets_paths)
+    from xltool.io import outputs
+
+    outputs.refuse([out_dir / _file_name(book.entity, funds.FUND_BY_KEY[k].name) for k in all_figures],
+                   inputs=[budget_path, *(p for p, _ in given)], overwrite=overwrite)
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[DerivedTarget] = []
     used: set[int] = set()
