@@ -138,12 +138,20 @@ def fill(path: Path, seed: int) -> None:
             if fmt:
                 ws[f"E{r}"].number_format = fmt
         weight = rng.choice((5, 10, 15, 20))
-        ws[f"F{r}"] = weight if rng.random() < 0.8 else str(weight)
+        how = rng.random()
+        if how < 0.6:
+            ws[f"F{r}"] = weight
+        elif how < 0.8:               # typed as 20% in Excel: 0.2, percent-formatted, 20 points
+            ws[f"F{r}"], ws[f"F{r}"].number_format = Decimal(weight) / 100, "0%" if weight in (5, 15) else "0.00%"
+        else:
+            ws[f"F{r}"] = str(weight)
         if rng.random() < 0.15:
             ws[f"T{r}"] = "直接赋分"
         if rng.random() < 0.3:
             ws[f"H{r}"] = "已分析原因，下年改进"
         used += 1
+    if rng.random() < 0.3:            # the 预算执行率 分值 typed as 10%
+        ws["F7"], ws["F7"].number_format = Decimal("0.1"), "0%"
     wb.save(path)
 
 

@@ -212,7 +212,7 @@ def relocate(formula: str, plan_keys: dict[tuple[int, int], str], cells: dict[st
 
 # A helper column a workbook from before it lacks, and the field its formulas then use instead:
 # the weight itself (a percent-formatted weight is then added as a fraction, as it always was there).
-_STAND_INS = {"h_w": "weight"}
+_STAND_INS = {"h_w": "weight", "points": "weight"}
 
 
 def _with_stand_ins(cells: dict[str, tuple[str, int, int]]) -> dict[str, tuple[str, int, int]]:

@@ -118,7 +118,8 @@ def _indicator(i: int, ind: model.Indicator, number: Decimal | None, config, com
     computed.update({f"ind.{i}.kind": kind or None, f"ind.{i}.low": low, f"ind.{i}.high": high,
                      f"ind.{i}.pct": 1 if pct else None, f"ind.{i}.parsed_text": parsed_text,
                      f"ind.{i}.parsed_amount": parsed_amount, f"ind.{i}.amount": amount,
-                     f"ind.{i}.raw": raw, f"ind.{i}.judged": judged, f"ind.{i}.score": score})
+                     f"ind.{i}.raw": raw, f"ind.{i}.judged": judged, f"ind.{i}.score": score,
+                     f"ind.{i}.points": weight})
     calc = IndicatorCalc(i, target, actual, None, direction)
     calc.score = score
     if actual is not None:

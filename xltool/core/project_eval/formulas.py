@@ -6,11 +6,15 @@ helpers J 判分方式 (ge/gt/le/lt/range, "" = not numeric), K 目标值 (or th
 L 上限, M 百分比 (1 when the target is a percentage), N 已解析文本 / O 解析数值 (the text
 actual xltool parsed and its amount in the target's unit), P 实际数值 (formula), Q 比例得分
 (formula), R 定性得分 (xltool's score of a text actual it could not score numerically: a grade
-phrase in its band, or a score judged by hand), S 指标方向, T 赋分规则.
+phrase in its band, or a score judged by hand), S 指标方向, T 赋分规则, U 分值（分） (formula: the
+分值 in points — typed as ``20%`` it is stored as 0.2 and means 20 — which the scores use).
 """
 from __future__ import annotations
 
 from xltool.core.calc.scoring import DEFAULT_CONFIG
+from xltool.core.formulas import weight_points_formula
+
+POINTS = "U"                 # the 分值 in points (layout: HELPER_COL["points"])
 
 PCT_FRACTION_LIMIT = "1.5"   # a bare number ≤ 1.5 against a percentage target is a fraction (0.95 = 95%)
 
@@ -26,7 +30,10 @@ def _grade_defaults(f: str, e: str, config=DEFAULT_CONFIG) -> str:
 
 def helper(key: str, r: int) -> str:
     """Formula of a computed helper column ("" for the ones xltool fills with values)."""
-    D, E, F, J, K, L, M, N, O, P = (f"{c}{r}" for c in "DEFJKLMNOP")
+    D, E, J, K, L, M, N, O, P = (f"{c}{r}" for c in "DEJKLMNOP")
+    F = f"{POINTS}{r}"
+    if key == "points":
+        return weight_points_formula(f"F{r}")
     if key == "amount":
         return (f'=IF({E}="","",IF(ISNUMBER({E}),IF(AND({M}=1,ABS({E})<={PCT_FRACTION_LIMIT}),{E}*100,{E}),'
                 f'IF(AND({N}<>"",{E}={N},{O}<>""),{O},"")))')
@@ -40,7 +47,8 @@ def helper(key: str, r: int) -> str:
 
 
 def indicator_score(r: int) -> str:
-    E, F, J, K, N, P, Q, R, T = (f"{c}{r}" for c in "EFJKNPQRT")
+    E, J, K, N, P, Q, R, T = (f"{c}{r}" for c in "EJKNPQRT")
+    F = f"{POINTS}{r}"
     strict_tie = f'AND(OR({J}="gt",{J}="lt"),{P}={K})'
     numeric = (f'ROUND(IF(ISNUMBER(SEARCH("直接",{T})),IF(AND({Q}>={F},NOT({strict_tie})),{F},0),'
                f'MIN({F},MAX(0,{Q}))),2)')
@@ -62,8 +70,14 @@ def line_rate(r: int, total_row: int = 7) -> str:
     return f'=IF(OR(D{r}="",E{r}=""),"",IF(N(D{r})=0,"",ROUND(E{r}/D{r},4)))'
 
 
+def _points(ref: str) -> str:
+    """A single 分值 cell in points (a percent-formatted 10% is 10)."""
+    return f'N({ref})*IF(LEFT(CELL("format",{ref}),1)="P",100,1)'
+
+
 def execution_score(r: int) -> str:
-    return f'=IF(OR(F{r}="",G{r}=""),"",ROUND(MIN(F{r},MAX(0,F{r}*L{r}/K{r})),2))'
+    w = _points(f"F{r}")
+    return f'=IF(OR(F{r}="",G{r}=""),"",ROUND(MIN({w},MAX(0,{w}*L{r}/K{r})),2))'
 
 
 def source_sum(r: int) -> str:
@@ -71,7 +85,8 @@ def source_sum(r: int) -> str:
 
 
 def weight_sum(total_row: int, first: int, last: int) -> str:
-    return f'=IF(COUNT(F{first}:F{last})=0,"",N(F{total_row})+SUM(F{first}:F{last}))'
+    return (f'=IF(COUNT(F{first}:F{last})=0,"",{_points(f"F{total_row}")}+'
+            f'SUM({POINTS}{first}:{POINTS}{last}))')
 
 
 def total_score(total_row: int, first: int, last: int) -> str:

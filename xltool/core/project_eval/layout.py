@@ -44,9 +44,11 @@ HELPERS = (("kind", "_判分方式", "computed"), ("low", "_目标值", "compute
            ("pct", "_百分比", "computed"), ("parsed_text", "_已解析文本", "computed"),
            ("parsed_amount", "_解析数值", "computed"), ("amount", "_实际数值", "computed"),
            ("raw", "_比例得分", "computed"), ("judged", "_定性得分", "computed"),
-           ("direction", "指标方向", "input"), ("scoring_rule", "赋分规则", "input"))
+           ("direction", "指标方向", "input"), ("scoring_rule", "赋分规则", "input"),
+           ("points", "_分值（分）", "computed"))
 HELPER_FIRST = NCOLS + 2    # column J (I is left empty as a gap)
 HELPER_COL = {key: HELPER_FIRST + n for n, (key, _, _) in enumerate(HELPERS)}
+assert col_letter(HELPER_COL["points"]) == formulas.POINTS
 PRINTED = {key: n for n, (key, _, _) in enumerate(INDICATOR_COLUMNS, start=1)}
 
 FUND_HEADERS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
@@ -187,7 +189,7 @@ def _helper_values(instance) -> dict:
     return {k: v for k, v in computed.items() if k.rsplit(".", 1)[-1] in HELPER_KEYS}
 
 
-HELPER_KEYS = {key for key, _, role in HELPERS if role == "computed"} - {"amount", "raw"}
+HELPER_KEYS = {key for key, _, role in HELPERS if role == "computed"} - {"amount", "raw", "points"}
 
 
 def _footer(sheet: SheetPlan, last: int, instance) -> None:
