@@ -209,9 +209,12 @@ def _landed(result, outdir: Path) -> tuple[FileRow, list[Finding]]:
     return row, findings
 
 
-def _preload() -> None:
+def _preload(check_only: bool = True) -> None:
     """Import what a worker needs once, here: forked workers inherit it instead of each paying for it."""
     import python_calamine  # noqa: F401
+
+    if not check_only:
+        from xltool.io.ooxml import writeback  # noqa: F401
 
     import xltool.core
     from xltool.io import calamine  # noqa: F401
@@ -265,7 +268,7 @@ def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jo
     # pebble's manager threads poll every sleep_unit (0.1 s): stopping the pool waited that long at the end
     # of every run; 20 ms keeps the time limits as exact and costs the parent next to nothing.
     CONSTS.sleep_unit = min(CONSTS.sleep_unit, 0.02)
-    _preload()
+    _preload(check_only)
     atomic.start_janitor()   # shared by the workers: what a killed worker leaves is removed
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
