@@ -3,9 +3,10 @@
 Each fast path is checked against a plain reference on every seed workbook, template and real file:
 - the number-format and formula scan (``io.numfmt``: one scan per sheet for just the cells that
   matter) against a cell-by-cell reading of every ``<c>`` element;
-- the expected formulas of computed cells, worked out once per layout shape
-  (``core.typed_over.layout_plans``), against the full plan of each instance — also for instances
-  whose values differ (the shape must depend on the layout alone);
+- the expected formulas of computed cells, worked out once per layout shape and moved once per
+  set of cell positions (``core.typed_over``), against the full plan of each instance — also after
+  instances with other values (the shape must depend on the layout alone) and for the same form
+  found lower on its sheet (the positions must count);
 - formula relocation from the parsed form of each formula against a regular-expression
   substitution of every reference.
 The speed itself is measured by benchmarks/convert_bench.py, which also prints a digest of the
@@ -23,7 +24,7 @@ from conftest import ROOT
 from xltool.core import layout, model
 from xltool.core.cellref import a1, col_index, parse_a1
 from xltool.core.formulas import _REF, formulas_for, relocate
-from xltool.core.typed_over import _BY_SHAPE, _skeletons, layout_plans
+from xltool.core.typed_over import _BY_SHAPE, _moved, _skeletons, expected_formulas, layout_plans
 from xltool.io import numfmt
 from xltool.io.calamine import read_grid_fast
 from xltool.workbooks import read_forms
@@ -105,9 +106,18 @@ def test_formulas_by_layout_shape_equal_the_full_plan():
     for read in reads:
         layout_plans(_varied(read.instance))   # every shape remembered from other values
     compared = 0
+    _moved.clear()
+    for read in reads:
+        expected_formulas(dataclasses.replace(read, instance=_varied(read.instance)), {})
     for read in reads:
         full = formulas_for(read, layout_plans(read.instance, memo=False))
         assert formulas_for(read, layout_plans(read.instance)) == full
+        assert expected_formulas(read, {}) == full
+        # the same form found two rows lower (a clerk inserted rows above it): the formulas move with it
+        lower = dataclasses.replace(read, cells={k: (s, r + 2, c) for k, (s, r, c) in read.cells.items()})
+        moved = formulas_for(lower, layout_plans(read.instance, memo=False))
+        assert expected_formulas(lower, {}) == moved
+        assert moved != full or not full
         compared += len(full) if read.instance.form in _BY_SHAPE else 0
     assert compared > 300
 

@@ -55,9 +55,26 @@ def layout_plans(instance, memo: bool = True) -> list:
     return plans
 
 
+_moved: dict[tuple, dict[str, str]] = {}
+
+
 def expected_formulas(read, facts) -> dict[str, str]:
     manual = facts.get("manual", set())
-    return {k: f for k, f in formulas_for(read, layout_plans(read.instance)).items() if k not in manual}
+    return {k: f for k, f in _formulas(read).items() if k not in manual}
+
+
+def _formulas(read) -> dict[str, str]:
+    """``formulas_for`` the read's layout; for a shape laid out at the same cells as a file before it
+    (one template), the formulas moved then (a function of the shape and where the fields were found)."""
+    instance = read.instance
+    if instance.form not in _BY_SHAPE:
+        return formulas_for(read, layout_plans(instance))
+    key = (instance.form, len(instance.indicators), tuple(read.cells.items()))
+    if key not in _moved:
+        if len(_moved) >= 256:
+            _moved.clear()
+        _moved[key] = formulas_for(read, layout_plans(instance))
+    return dict(_moved[key])
 
 
 def field_label(read, key: str) -> str:
