@@ -531,10 +531,13 @@ def test_a_failure_is_a_chinese_message_box_and_the_traceback_goes_to_the_log(tm
 def test_a_file_error_is_a_message_box(tmp_path, monkeypatch, saved_in):
     payload, saved = saved_in(BUDGET)
     monkeypatch.setenv("XLTOOL_LOG", str(tmp_path / "log.txt"))
-    blocker = tmp_path / f"{saved.stem}_预算说明.md"
-    blocker.mkdir()   # a folder where the file should go: the write fails
-    (blocker.with_suffix(".html")).mkdir()
-    monkeypatch.setattr(excel, "_free_path", lambda folder, stem, suffixes: folder / stem)
+    import errno
+
+    import xltool.explain
+
+    def full(path, text):   # the disk is full: the write fails (an existing file is refused earlier, by name)
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(xltool.explain, "_write", full)
     result, actions = click(payload, "explain")
     assert not result.ok and result.message.startswith("生成说明未完成") and alerts(actions) == [result.message]
 

@@ -74,7 +74,7 @@ def test_an_output_folder_inside_the_input_folder_is_not_input_next_time(tmp_pat
     shutil.copy(TARGET, tmp_path / "a.xlsx")
     out = tmp_path / "结果"
     assert runner.invoke(app, ["recompute", str(tmp_path), "-o", str(out)]).exit_code in (0, 1)
-    again = runner.invoke(app, ["recompute", str(tmp_path), "-o", str(out)])
+    again = runner.invoke(app, ["recompute", str(tmp_path), "-o", str(out), "--overwrite"])
     assert "共 1 个文件" in again.output and not (out / "结果").exists()
 
 
@@ -129,7 +129,9 @@ def test_export_onto_a_workbook_is_refused(tmp_path):
     assert result.exit_code == 2 and "不是 xltool 导出的长表" in result.output
     long = tmp_path / "long.xlsx"
     assert runner.invoke(app, ["export", str(f), "-o", str(long)]).exit_code == 0
-    assert runner.invoke(app, ["export", str(f), "-o", str(long)]).exit_code == 0   # a previous export: replaced
+    again = runner.invoke(app, ["export", str(f), "-o", str(long)])
+    assert again.exit_code == 2 and "已存在" in again.output and str(long) in again.output
+    assert runner.invoke(app, ["export", str(f), "-o", str(long), "--overwrite"]).exit_code == 0   # asked for
 
 
 # --- 5. in place means in place ------------------------------------------------------------------
@@ -155,20 +157,119 @@ def test_in_place_through_a_symlink_updates_its_target(tmp_path):
     assert digest(real.parent / "f.bak.xlsx") == before
 
 
-def test_in_place_refuses_hard_links_and_read_only_files(tmp_path):
-    f = tmp_path / "f.xlsx"
-    shutil.copy(TARGET, f)
-    os.link(f, tmp_path / "g.xlsx")
-    before = digest(f)
-    result = runner.invoke(app, ["recompute", str(f), "--in-place"])
-    assert result.exit_code == 2 and "硬链接" in result.output and str(f) in result.output
-    assert digest(f) == before and f.stat().st_nlink == 2
+def test_in_place_refuses_read_only_files(tmp_path):
+    before = digest(TARGET)
     ro = tmp_path / "ro.xlsx"
     shutil.copy(TARGET, ro)
     os.chmod(ro, 0o444)
     result = runner.invoke(app, ["recompute", str(ro), "--in-place"])
     assert result.exit_code == 2 and "只读" in result.output and digest(ro) == before
     assert not (tmp_path / "ro.bak.xlsx").exists()
+
+
+def test_in_place_rewrites_a_hard_linked_file_so_every_link_sees_it(tmp_path):
+    """A hard-linked input keeps its inode: both names show the recomputed workbook, the links are not
+    split, permissions and read-only refusal stay; the backup holds the original bytes."""
+    f = tmp_path / "单位" / "f.xlsx"
+    f.parent.mkdir()
+    shutil.copy(TARGET, f)
+    os.chmod(f, 0o640)
+    g = tmp_path / "另一处" / "g.xlsx"
+    g.parent.mkdir()
+    os.link(f, g)
+    inode, before = f.stat().st_ino, digest(f)
+    result = runner.invoke(app, ["recompute", str(f), "--in-place"])
+    assert result.exit_code in (0, 1), result.output
+    assert f.stat().st_ino == g.stat().st_ino == inode and f.stat().st_nlink == 2
+    assert digest(f) == digest(g) != before
+    assert marks.FINDINGS_SHEET in openpyxl.load_workbook(g).sheetnames
+    assert stat.S_IMODE(f.stat().st_mode) == 0o640
+    assert digest(f.parent / "f.bak.xlsx") == before and not (g.parent / "g.bak.xlsx").exists()
+    assert not leftovers(tmp_path)
+    again = runner.invoke(app, ["recompute", str(g), "--in-place"])   # through the other name: stable
+    assert again.exit_code in (0, 1) and f.stat().st_ino == inode and digest(f.parent / "f.bak.xlsx") == before
+
+
+def test_two_names_of_one_file_in_a_folder_are_recomputed_once(tmp_path):
+    shutil.copy(TARGET, tmp_path / "a.xlsx")
+    os.link(tmp_path / "a.xlsx", tmp_path / "b.xlsx")
+    before = digest(tmp_path / "a.xlsx")
+    result = runner.invoke(app, ["recompute", str(tmp_path), "--in-place"])
+    assert result.exit_code in (0, 1) and "共 1 个文件" in result.output, result.output
+    assert digest(tmp_path / "a.bak.xlsx") == before and not (tmp_path / "b.bak.xlsx").exists()
+    assert digest(tmp_path / "a.xlsx") == digest(tmp_path / "b.xlsx") != before
+
+
+@pytest.mark.parametrize("where", ["reserving", "writing"])
+def test_a_failed_copy_into_a_hard_linked_file_names_the_backup(where, tmp_path, monkeypatch):
+    f = tmp_path / "f.xlsx"
+    shutil.copy(TARGET, f)
+    os.link(f, tmp_path / "g.xlsx")
+    before = digest(f)
+    if where == "reserving":   # the disk is full: found before a byte of the file changes
+        def full(fd, offset, length):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        monkeypatch.setattr(os, "posix_fallocate", full)
+    else:                      # the device fails half-way through the copy
+        real_pwrite = os.pwrite
+
+        def broken(fd, data, offset):
+            if offset:
+                raise OSError(errno.EIO, "Input/output error")
+            return real_pwrite(fd, bytes(data[:100]), offset)
+        monkeypatch.setattr(os, "pwrite", broken)
+    result = runner.invoke(app, ["recompute", str(f), "--in-place"])
+    message = result.output.replace("\n", "")
+    backup = tmp_path / "f.bak.xlsx"
+    assert result.exit_code == 2 and str(f) in message and str(backup) in message, result.output
+    assert "Traceback" not in result.output and digest(backup) == before
+    assert f.stat().st_nlink == 2 and not leftovers(tmp_path)
+    if where == "reserving":
+        assert "原文件未改动" in message and digest(f) == before
+    else:
+        assert "恢复" in message and digest(f) != before
+        monkeypatch.undo()
+        again = runner.invoke(app, ["recompute", str(f), "--in-place"])   # the cut file: how to restore
+        assert again.exit_code == 2 and str(backup) in again.output.replace("\n", "") and "恢复" in again.output
+        shutil.copyfile(backup, f)                                           # … as it says
+        assert digest(tmp_path / "g.xlsx") == before
+
+
+def test_a_cut_copy_into_a_file_changed_since_its_backup_loses_none_of_the_changes(tmp_path, monkeypatch):
+    """The backup is the file before the first in-place run; the clerk has typed since. A copy into the
+    hard-linked file cut short names the file as it was just before this run, which holds the changes."""
+    f = tmp_path / "f.xlsx"
+    shutil.copy(TARGET, f)
+    g = tmp_path / "g.xlsx"
+    os.link(f, g)
+    assert runner.invoke(app, ["recompute", str(f), "--in-place"]).exit_code in (0, 1)
+    original = digest(tmp_path / "f.bak.xlsx")
+    wb = openpyxl.load_workbook(f)                      # the clerk types a note somewhere, saves in place
+    wb.worksheets[0]["Z1"] = "经办人员后来填写的内容"
+    wb.save(tmp_path / "edited.xlsx")
+    with open(f, "r+b") as fh:
+        fh.truncate(0)
+        fh.write((tmp_path / "edited.xlsx").read_bytes())
+    edited = digest(f)
+    real_pwrite = os.pwrite
+
+    def broken(fd, data, offset):
+        if offset:
+            raise OSError(errno.EIO, "Input/output error")
+        return real_pwrite(fd, bytes(data[:100]), offset)
+    monkeypatch.setattr(os, "pwrite", broken)
+    result = runner.invoke(app, ["recompute", str(f), "--in-place"])
+    kept = tmp_path / "f.上次.bak.xlsx"
+    assert result.exit_code == 2 and str(kept) in result.output.replace("\n", ""), result.output
+    assert digest(kept) == edited and digest(tmp_path / "f.bak.xlsx") == original
+    monkeypatch.undo()
+    again = runner.invoke(app, ["recompute", str(f), "--in-place"])   # the cut file, by the name used
+    assert again.exit_code == 2 and str(kept) in again.output.replace("\n", "")
+    shutil.copyfile(kept, f)
+    assert digest(g) == edited and "经办人员后来填写的内容" in [c.value for c in openpyxl.load_workbook(g).worksheets[0]["Z"]]
+    assert workbooks.expand_paths([tmp_path]) == [tmp_path / "edited.xlsx", f, g]   # not an input
+    assert runner.invoke(app, ["recompute", str(f), "--in-place"]).exit_code in (0, 1)
+    assert not kept.exists() and digest(g) == digest(f) != edited                # done: the point goes
 
 
 # --- 6. CSV: atomic, every text column neutralised ---------------------------------------------------
@@ -200,7 +301,7 @@ def test_a_failed_csv_write_leaves_the_old_file(tmp_path, monkeypatch):
         Path(path).write_text("half", encoding="utf-8")
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(pd.DataFrame, "to_csv", full)
-    result = runner.invoke(app, ["export", str(TARGET), "-o", str(out)])
+    result = runner.invoke(app, ["export", str(TARGET), "-o", str(out), "--overwrite"])
     assert result.exit_code == 2 and "磁盘空间不足" in result.output and str(out) in result.output
     assert out.read_text(encoding="utf-8") == "old" and not leftovers(tmp_path)
 

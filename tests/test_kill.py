@@ -1,6 +1,10 @@
 """Kill test (issue 15): SIGKILL at random moments (seeded) during `recompute --in-place`, `recompute -o`
 and `convert` — every input byte-identical (in place: the original or a complete result, the backup
-absent or the original), every output complete or absent, no process left, no temporary file left."""
+absent or the original), every output complete or absent, no process left, no temporary file left.
+
+In place, some inputs have a second hard link outside the folder: the links are never split (one inode,
+the same bytes under both names); a kill inside the copy into such a file may cut it short, and then
+its backup holds the original bytes."""
 import hashlib
 import os
 import random
@@ -79,17 +83,25 @@ def no_temporaries(*folders: Path) -> None:
             assert not p.name.startswith((".~xltool-", "xltool-")), p
 
 
-def prepare(base: Path) -> list[Path]:
+def prepare(base: Path, links: bool = False) -> list[Path]:
+    """The inputs; with links, every other one gets a second name in base/links (a hard link)."""
     src = base / "in"
     (src / "sub").mkdir(parents=True)
     (base / "tmp").mkdir()
+    (base / "links").mkdir()
     inputs = []
     for i in range(COPIES):
         for f in FILES:
             target = (src / "sub" if i == 0 and f is FILES[2] else src) / f"{i}_{f.name}"
             shutil.copy(f, target)
             inputs.append(target)
+            if links and len(inputs) % 2:
+                os.link(target, linked(base, target))
     return inputs
+
+
+def linked(base: Path, p: Path) -> Path:
+    return base / "links" / p.name
 
 
 def command_args(command: str, base: Path) -> list[str]:
@@ -102,16 +114,28 @@ def command_args(command: str, base: Path) -> list[str]:
 def test_sigkill_at_random_moments(command, tmp_path):
     rng = random.Random(f"{SEED}-{command}")
     started = time.monotonic()
-    prepare(tmp_path / "whole")
+    untouched = {p: digest(p) for p in prepare(tmp_path / "whole", links=command == "in-place")}
     whole = run_and_kill(command_args(command, tmp_path / "whole"), None, tmp_path / "whole" / "tmp")
+    for p in untouched if command == "in-place" else ():   # a whole run rewrites hard-linked files too
+        link = linked(tmp_path / "whole", p)
+        assert digest(p) != untouched[p] and complete(p), p
+        assert not link.exists() or (link.stat().st_ino == p.stat().st_ino and digest(link) == digest(p)), p
+    cut = 0
     for run in range(RUNS_PER_COMMAND):
         base = tmp_path / str(run)
-        inputs = prepare(base)
+        inputs = prepare(base, links=command == "in-place")
         before = {p: digest(p) for p in inputs}
         run_and_kill(command_args(command, base), rng.uniform(0.15, 0.95) * whole, base / "tmp")
         for p in inputs:
             if command == "in-place":
                 backup = p.with_name(p.stem + ".bak" + p.suffix)
+                link = linked(base, p)
+                if link.exists():   # never split: one inode, the same bytes under both names
+                    assert link.stat().st_ino == p.stat().st_ino and p.stat().st_nlink == 2, p
+                    if not (digest(p) == before[p] or complete(p)):   # cut inside the copy: the backup
+                        assert digest(backup) == before[p], p
+                        cut += 1
+                        continue
                 assert digest(p) == before[p] or complete(p), p
                 assert not backup.exists() or digest(backup) == before[p], backup
                 if digest(p) != before[p]:
@@ -124,6 +148,7 @@ def test_sigkill_at_random_moments(command, tmp_path):
                 assert complete(p), p
         no_temporaries(base)
     assert time.monotonic() - started < 120
+    assert cut <= 2, f"{cut} hard-linked files cut short: the copy window should be tiny"
 
 
 def test_sigterm_cleans_up(tmp_path):

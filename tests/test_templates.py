@@ -28,7 +28,7 @@ def test_committed_template_does_not_drift(form, name, options, tmp_path):
     flags = " --level 本级" if options else ""
     assert parts(fresh) == parts(TEMPLATES / name), (
         f"templates/{name} drifted from the form spec: regenerate with "
-        f"`xltool template {form}{flags} -o templates/{name}`")
+        f"`xltool template {form}{flags} -o templates/{name} --overwrite`")
 
 
 @pytest.mark.parametrize("form", model.FORM_IDS)

@@ -153,3 +153,27 @@ def test_the_page_loads_nothing_from_elsewhere(server):
     for asset in ("/static/app.js", "/static/app.css"):
         text = httpx.get(server.url + asset).text
         assert "http://" not in text and "https://" not in text and "innerHTML" not in text
+
+
+def test_the_summary_names_a_failed_file_as_uploaded_not_by_the_servers_folder(server, tmp_path):
+    """The 汇总.xlsx in the results zip (and the page) names a file that could not be read by the name it
+    was uploaded under; the server's temporary folder is nobody's business."""
+    import openpyxl
+
+    _, events = post(server.url, [("县甲/损坏的表.xlsx", b"PK\x03\x04 not a workbook", "application/octet-stream"),
+                                  (SEEDS[0].name, SEEDS[0].read_bytes(), "application/octet-stream")])
+    job_id = events[0]["id"]
+    root = str(server.settings.extra["jobs"].root)
+    zipped = httpx.get(f"{server.url}/api/jobs/{job_id}/all.zip", timeout=60)
+    assert zipped.status_code == 200
+    (tmp_path / "汇总.xlsx").write_bytes(zipfile.ZipFile(io.BytesIO(zipped.content)).read("汇总.xlsx"))
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx", read_only=True)
+    sheet = list(wb["文件汇总"].iter_rows(values_only=True))
+    header, body = sheet[0], [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    failed = [r for r in body if r["状态"] == "失败"]
+    assert len(failed) == 1, body
+    reason = failed[0]["说明"]
+    assert "损坏的表.xlsx" in reason and root not in reason and "xltool-serve-" not in reason, reason
+    assert not reason.startswith("/"), reason
+    page_rows = [e for e in events if e["type"] == "row" and e["status"] == "失败"]
+    assert page_rows and root not in page_rows[0]["reason"] and "损坏的表.xlsx" in page_rows[0]["reason"]

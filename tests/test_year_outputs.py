@@ -86,7 +86,8 @@ def test_rollover_only_to_the_next_year(tmp_path, year):
     assert result.exit_code == 2, result.output
     assert "只能到下一年（2024 年）" in result.output and "--force" in result.output
     assert not (tmp_path / REGION.name).exists()
-    forced = runner.invoke(app, ["rollover", str(REGION), "--to-year", year, "--force", "-o", str(tmp_path)])
+    forced = runner.invoke(app, ["rollover", str(REGION), "--to-year", year, "--force", "-o", str(tmp_path),
+                                 "--overwrite"])   # the refused run's 汇总.xlsx is there
     assert forced.exit_code == 0, forced.output
     (read,) = workbooks.read_workbook(tmp_path / REGION.name)
     assert read.instance.year == int(year)

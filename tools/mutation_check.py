@@ -92,6 +92,12 @@ MUTANTS = [
            "if weighted and total == want:", "if weighted and total != want:", CASES),
     Mutant("flip-XT113", "overshoot note from above 130% only", "xltool/core/rules/XT113.py",
            "calc.rate >= config.overshoot_note", "calc.rate > config.overshoot_note", CASES),
+    # cost indicators derived from the budget (F4)
+    Mutant("cost-month", "a per-person-month cost not divided by 12 months", "xltool/core/calc/cost.py",
+           "value = units.convert(yuan / basis.count / 12, basis.per, unit)",
+           "value = units.convert(yuan / basis.count, basis.per, unit)", CASES),
+    Mutant("ceiling-no-half", "a cost ceiling compared without its half-unit of precision", "xltool/core/calc/ceiling.py",
+           "(ceiling_wan - half) * count > budget", "ceiling_wan * count > budget", CASES),
     # off-by-one ranges in template formulas
     Mutant("formula-weight-range", "权重合计 sums one row short", "xltool/core/layout.py",
            'SUM({c}{first}:{c}{last}))\'', 'SUM({c}{first}:{c}{last - 1}))\'',

@@ -14,6 +14,7 @@ from rich.console import Console
 from xltool import __version__, workbooks
 from xltool.clizh import ZhTyper
 from xltool.core import model
+from xltool.io import outputs
 
 app = ZhTyper(add_completion=False, no_args_is_help=True,
               help="xltool：社会保险基金预算绩效表单工具（模板、导入、重算、校验、导出）")
@@ -48,6 +49,11 @@ def _files(paths) -> list[Path]:
     return files
 
 
+def _overwrite():
+    """The one option that lets a command replace outputs that exist (every writing command has it)."""
+    return typer.Option(False, outputs.OPTION, help=outputs.OPTION_HELP)
+
+
 def _fail(exc: Exception, code: int = 2):
     err.print(f"[red]错误：[/red]{exc}")
     raise typer.Exit(code)
@@ -59,10 +65,12 @@ def template(form: str = typer.Argument(..., help="表单：" + " / ".join(model
              year: Optional[int] = typer.Option(None, "--year", help="年度（预算年度，如 2025）；不给则标题中年份留空"),
              region: str = typer.Option("", "--region", help="地区或单位名称，如 喀什地区"),
              level: str = typer.Option("全地区", "--level", help="级次：全地区（附表一至七）或 本级（附表八至十四）"),
-             fund: str = typer.Option("", "--fund", help="险种，如 城乡居民基本养老保险（目标表、自评表用）")):
+             fund: str = typer.Option("", "--fund", help="险种，如 城乡居民基本养老保险（目标表、自评表用）"),
+             overwrite: bool = _overwrite()):
     """生成空白模板（可指定年度、地区、级次、险种）。"""
     try:
-        path = workbooks.write_template(form, output, year, region=region, level=level, fund=fund)
+        path = workbooks.write_template(form, output, year, region=region, level=level, fund=fund,
+                                        overwrite=overwrite)
     except workbooks.XltoolError as exc:
         _fail(exc)
     console.print(f"已生成模板：{path}")
@@ -70,11 +78,11 @@ def template(form: str = typer.Argument(..., help="表单：" + " / ".join(model
 
 @app.command("import")
 def import_(files: List[Path] = typer.Argument(..., help="种子文本文件（.txt）"),
-            outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹")):
+            outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹"),
+            overwrite: bool = _overwrite()):
     """把种子文本导入为模板格式的工作簿。"""
     try:
-        for file in files:
-            written, notes = workbooks.import_seed(file, outdir)
+        for file, written, notes in workbooks.import_seeds(files, outdir, overwrite=overwrite):
             console.print(f"{file.name}：导入 {len(written)} 个工作簿 → {outdir}")
             for note in notes:
                 console.print(f"  [yellow]提示：[/yellow]{note}")
@@ -84,13 +92,14 @@ def import_(files: List[Path] = typer.Argument(..., help="种子文本文件（.
 
 @app.command()
 def export(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
-           output: Path = typer.Option(..., "-o", "--output", help="输出文件：.csv / .xlsx / .parquet")):
+           output: Path = typer.Option(..., "-o", "--output", help="输出文件：.csv / .xlsx / .parquet"),
+           overwrite: bool = _overwrite()):
     """导出为长表（每个值一行），供 pandas 等使用。"""
     from xltool.export import export_long
 
     _files(paths)
     try:
-        count = export_long(paths, output)
+        count = export_long(paths, output, overwrite=overwrite)
     except workbooks.XltoolError as exc:
         _fail(exc)
     console.print(f"已导出 {count} 行 → {output}")
@@ -99,7 +108,8 @@ def export(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹")
 @app.command()
 def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件夹"),
               outdir: Optional[Path] = typer.Option(None, "-o", "--outdir", help="输出文件夹"),
-              in_place: bool = typer.Option(False, "--in-place", help="直接改写原文件（保留 .bak 备份）")):
+              in_place: bool = typer.Option(False, "--in-place", help="直接改写原文件（保留 .bak 备份）"),
+              overwrite: bool = _overwrite()):
     """重算并写回：计算单元格、标记与批注、“校验结果”工作表。"""
     from xltool import process, report
 
@@ -110,7 +120,10 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
     atomic.on_signals()
     findings, failed = [], 0
     _files(paths)
-    planned = process.plan(paths, None if in_place else outdir)
+    try:
+        planned = process.plan(paths, None if in_place else outdir, overwrite=overwrite)
+    except workbooks.XltoolError as exc:
+        _fail(exc)
     for path, target, refusal in planned:
         try:
             if refusal:
@@ -159,7 +172,8 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
             outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（镜像输入的目录结构）"),
             jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="并行进程数（默认：CPU 核数）"),
             check_only: bool = typer.Option(False, "--check-only", help="只校验，不写回工作簿"),
-            scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask 集群调度器地址（如 tcp://10.0.0.5:8786）")):
+            scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask 集群调度器地址（如 tcp://10.0.0.5:8786）"),
+            overwrite: bool = _overwrite()):
     """批量处理整个文件夹：识别表单、重算写回（或只校验），并生成汇总工作簿。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -180,7 +194,7 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
         task = progress.add_task("convert", total=total)
         try:
             summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
-                                   on_progress=lambda row: progress.advance(task))
+                                   on_progress=lambda row: progress.advance(task), overwrite=overwrite)
         except workbooks.XltoolError as exc:
             _fail(exc)
     for row in summary.rows:
@@ -198,12 +212,16 @@ def rollover(paths: List[Path] = typer.Argument(..., help="本年工作簿或文
              to_year: Optional[int] = typer.Option(None, "--to-year", help="新年度（默认且只能是下一年）"),
              actuals: Optional[List[Path]] = typer.Option(None, "--actuals",
                                                           help="本年自评表，实际完成值填入上年完成值"),
-             force: bool = typer.Option(False, "--force", help="允许结转到下一年以外的年度")):
+             force: bool = typer.Option(False, "--force", help="允许结转到下一年以外的年度"),
+             overwrite: bool = _overwrite()):
     """生成下年空白表：年度前移，本年预算数转入上年栏，年末结余转入上年结余收入；只能结转到下一年。"""
     from xltool.yearcycle import rollover_paths
 
     _files(paths)
-    rows = rollover_paths(paths, to_year, outdir, actuals=actuals or (), force=force)
+    try:
+        rows = rollover_paths(paths, to_year, outdir, actuals=actuals or (), force=force, overwrite=overwrite)
+    except workbooks.XltoolError as exc:
+        _fail(exc)
     _report_rows(rows, outdir)
 
 
@@ -212,12 +230,13 @@ def self_evaluation(paths: List[Path] = typer.Argument(..., help="本年项目/�
                     outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹"),
                     form: Optional[str] = typer.Option(None, "--form", help=(
                         "自评表格式：project-self-evaluation（项目支出绩效自评表，财预〔2020〕10号，项目目标表默认）"
-                        "或 self-evaluation（社会保险支出绩效自评表，基金支出目标表默认）"))):
+                        "或 self-evaluation（社会保险支出绩效自评表，基金支出目标表默认）")),
+                    overwrite: bool = _overwrite()):
     """年终：由本年目标表生成自评表（指标、方向、分值带入，实际完成值待填）。"""
     from xltool.yearcycle import self_evaluation_paths
 
     try:
-        rows = self_evaluation_paths(paths, outdir, form)
+        rows = self_evaluation_paths(paths, outdir, form, overwrite=overwrite)
     except workbooks.XltoolError as exc:
         _fail(exc)
     _report_rows(rows, outdir)
@@ -240,12 +259,13 @@ def _report_rows(rows, outdir: Path):
 @app.command("derive-targets")
 def derive_targets(budget: Path = typer.Argument(..., help="预算附表工作簿（全地区或本级）"),
                    outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（每个险种一个区域绩效目标表）"),
-                   targets: Optional[List[Path]] = typer.Option(None, "--targets", help="已有的区域绩效目标表（沿用其指标值）")):
+                   targets: Optional[List[Path]] = typer.Option(None, "--targets", help="已有的区域绩效目标表（沿用其指标值）"),
+                   overwrite: bool = _overwrite()):
     """由预算附表生成各险种的区域绩效目标表（资金情况、费收入、待遇支出、占比与可支付月数）。"""
     from xltool.derive import derive_targets as derive
 
     try:
-        derived = derive(budget, outdir, targets or None)
+        derived = derive(budget, outdir, targets or None, overwrite=overwrite)
     except workbooks.XltoolError as exc:
         _fail(exc)
     for item in derived:
@@ -261,12 +281,13 @@ def explain(region: Path = typer.Argument(..., help="全地区预算附表工作
             benji: Optional[Path] = typer.Argument(None, help="本级预算附表工作簿"),
             output: Path = typer.Option(..., "-o", "--output", help="输出 .md（同时生成 .html）或 .docx（Word 文档）"),
             templates: Optional[Path] = typer.Option(None, "--templates",
-                                                     help="自定义说明模板所在文件夹（内含 explain.md.j2、explain.html.j2）")):
+                                                     help="自定义说明模板所在文件夹（内含 explain.md.j2、explain.html.j2）"),
+            overwrite: bool = _overwrite()):
     """生成社会保险基金预算的说明（jinja2 模板；可用 --templates 指定修改过的模板）。"""
     from xltool.explain import explain as render_explanation
 
     try:
-        result = render_explanation(region, benji, output, template_dir=templates)
+        result = render_explanation(region, benji, output, template_dir=templates, overwrite=overwrite)
     except workbooks.XltoolError as exc:
         _fail(exc)
     except OSError as exc:
@@ -281,12 +302,13 @@ def explain(region: Path = typer.Argument(..., help="全地区预算附表工作
 
 @app.command()
 def rollup(paths: List[Path] = typer.Argument(..., help="下属单位与本级的预算附表工作簿或文件夹"),
-           output: Path = typer.Option(..., "-o", "--output", help="汇总后的全地区附表 .xlsx")):
+           output: Path = typer.Option(..., "-o", "--output", help="汇总后的全地区附表 .xlsx"),
+           overwrite: bool = _overwrite()):
     """汇总：按科目代码和行逐项相加，百分比重算，上下级往来抵消并报告。"""
     from xltool.rollup import rollup as consolidate
 
     try:
-        report = consolidate(_files(paths), output)
+        report = consolidate(_files(paths), output, overwrite=overwrite)
     except workbooks.XltoolError as exc:
         _fail(exc)
     for line in report.lines:
@@ -301,13 +323,14 @@ app.add_typer(addin_app, name="addin")
 
 @addin_app.command("build")
 def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出的 .xlam 文件"),
-                base: str = typer.Option("custom", "--base", help="custom（默认，VBA 工程未加密）或 xlwings")):
+                base: str = typer.Option("custom", "--base", help="custom（默认，VBA 工程未加密）或 xlwings"),
+                overwrite: bool = _overwrite()):
     """生成带「绩效工具」功能区的加载项（按钮的回调宏已写入加载项，无需另行导入）。"""
     from xltool.excel.addin import build_addin
 
     try:
-        path = build_addin(output, base=base)
-    except (ValueError, OSError) as exc:
+        path = build_addin(output, base=base, overwrite=overwrite)
+    except (ValueError, OSError, workbooks.XltoolError) as exc:
         _fail(exc)
     console.print(f"已生成加载项：{path}（安装步骤见 docs/excel-addin.md）")
 
@@ -316,12 +339,13 @@ def addin_build(output: Path = typer.Option(..., "-o", "--output", help="输出�
 def addin_bundle(outdir: Path = typer.Option(..., "-o", "--outdir", help="输出文件夹（拷贝到 U 盘带到内网电脑）"),
                  python: Optional[List[str]] = typer.Option(None, "--python",
                                                             help="目标电脑的 Python 版本，可多次给出（默认 3.10–3.13）"),
-                 wheel: Optional[Path] = typer.Option(None, "--wheel", help="xltool 的 .whl（默认由源码目录生成）")):
+                 wheel: Optional[Path] = typer.Option(None, "--wheel", help="xltool 的 .whl（默认由源码目录生成）"),
+                 overwrite: bool = _overwrite()):
     """生成离线安装包：Windows 64 位的全部 wheel、加载项和安装脚本（目标电脑无需联网和管理员权限）。"""
     from xltool.excel.bundle import PYTHONS, build_bundle
 
     try:
-        bundle = build_bundle(outdir, tuple(python or PYTHONS), wheel=wheel)
+        bundle = build_bundle(outdir, tuple(python or PYTHONS), wheel=wheel, overwrite=overwrite)
     except (workbooks.XltoolError, ValueError, OSError) as exc:
         _fail(exc)
     console.print(f"已生成离线安装包：{bundle.folder}（{len(bundle.wheels)} 个 wheel，Python {'、'.join(bundle.pythons)}；"
@@ -372,12 +396,13 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址（�
 
 @app.command()
 def run(seeds: Path = typer.Argument(DEFAULT_SEEDS, help="种子文本所在文件夹（默认：随附的 seeds/）"),
-        outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出文件夹")):
+        outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出文件夹"),
+        overwrite: bool = _overwrite()):
     """主流程：导入全部种子 → 重算 → 校验，结果写入输出文件夹。"""
     from xltool.pipeline import run_seeds
 
     try:
-        summary = run_seeds(seeds, outdir)
+        summary = run_seeds(seeds, outdir, overwrite=overwrite)
     except workbooks.XltoolError as exc:
         _fail(exc)
     for line in summary.lines():

@@ -156,6 +156,7 @@ def process_one(path: str, root: str, outdir: str, check_only: bool) -> tuple[Fi
     row.errors, row.warnings = result.count("error"), result.count("warning")
     scores = [e.computed.get("total_score") for e in result.evaluations if e.computed.get("total_score") is not None]
     row.score = "、".join(str(s) for s in scores)
+    row.reason = "；".join(result.notes)   # e.g. what a legacy .xls could not keep
     if row.errors:
         row.status = "有错误"
     for f in result.findings:
@@ -324,8 +325,13 @@ def _results(names: list[str], root: Path, outdir: Path, jobs: int, check_only: 
 
 def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check_only: bool = False,
             on_progress=None, scheduler: str | None = None, timeout: float | None = None,
-            memory_mb: int | None = None) -> ConvertSummary:
+            memory_mb: int | None = None, names_from_root: bool = False, overwrite: bool = False) -> ConvertSummary:
     """Process every workbook under root; the summary workbook goes to outdir/汇总.xlsx.
+
+    Outputs that exist already (the mirrored workbooks, 汇总.xlsx) refuse the run before anything is
+    written, unless ``overwrite`` (``io.outputs``).
+    names_from_root: reasons name a file by its path under root, not by root's own path (root is a
+    temporary folder the user never saw: the checking page's uploads).
 
     timeout (seconds) and memory_mb (address space a worker may add) bound each file
     (defaults ``TIMEOUT`` and ``MEMORY_MB``; 0 for memory: no ceiling). An operating-system error
@@ -344,8 +350,14 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     summary = ConvertSummary(summary_path=outdir / SUMMARY_NAME)
     jobs = jobs or os.cpu_count() or 1
     todo = [n for n in names if n not in refused]
+    from xltool.io import outputs
+    from xltool.process import output_path
+
+    written = [] if check_only else [(output_path(outdir / n), n) for n in todo]
+    outputs.refuse([*written, summary.summary_path], overwrite=overwrite)
     try:
-        _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress)
+        _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress,
+             (str(root), str(outdir)) if names_from_root else ())
     except OSError as exc:   # the output folder cannot be written, the disk is full, ...
         from xltool.io.safety import os_message
         from xltool.workbooks import XltoolError
@@ -354,7 +366,16 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     return summary
 
 
-def _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress):
+def _unrooted(text: str, roots) -> str:
+    """text with the roots' paths taken out of the paths it names (``/tmp/x/in/a/b.xlsx`` → ``a/b.xlsx``)."""
+    for root in roots:
+        for prefix in {root, os.path.realpath(root)}:
+            text = text.replace(prefix.rstrip(os.sep) + os.sep, "")
+    return text
+
+
+def _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress,
+         hidden_roots=()):
     from xltool.summary import SummaryWriter
 
     with ExitStack() as stack:
@@ -364,6 +385,8 @@ def _run(summary, names, refused, todo, root, outdir, jobs, check_only, schedule
         for name in names:
             row, findings = (FileRow(name, status="失败", reason=refused[name]), []) if name in refused \
                 else next(results)
+            if hidden_roots and row.reason:
+                row.reason = _unrooted(row.reason, hidden_roots)
             writer.add(row, findings)
             summary.add(row, findings)
             if on_progress:

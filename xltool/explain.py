@@ -78,7 +78,7 @@ def _tidy(text: str) -> str:
 
 
 def explain(region_path: str | Path, benji_path: str | Path | None = None, out_path: str | Path | None = None,
-            *, html: bool = True, template_dir: str | Path | None = None) -> ExplainResult:
+            *, html: bool = True, template_dir: str | Path | None = None, overwrite: bool = False) -> ExplainResult:
     """Render the 预算说明 of the 全地区 附表 at ``region_path`` (and the 本级 附表 at ``benji_path``).
 
     With ``out_path`` the Markdown is written there (suffix .md) and, unless ``html=False``,
@@ -92,7 +92,8 @@ def explain(region_path: str | Path, benji_path: str | Path | None = None, out_p
     benji = read_budget(benji_path).instance if benji_path is not None else None
     if benji is not None and region.level == "本级" and benji.level != "本级":
         raise XltoolError(f"{region_path} 是本级附表、{benji_path} 是全地区附表：请先给全地区，再给本级")
-    return explain_budget(region, benji, out_path, html=html, template_dir=template_dir, name=str(region_path))
+    return explain_budget(region, benji, out_path, html=html, template_dir=template_dir, name=str(region_path),
+                          inputs=[p for p in (region_path, benji_path) if p is not None], overwrite=overwrite)
 
 
 def explain_book(grid, name: str, out_path: str | Path | None = None, *, html: bool = True,
@@ -113,13 +114,19 @@ def explain_book(grid, name: str, out_path: str | Path | None = None, *, html: b
 
 
 def explain_budget(region, benji=None, out_path: str | Path | None = None, *, html: bool = True,
-                   template_dir: str | Path | None = None, name: str = "") -> ExplainResult:
-    """The 预算说明 of 附表 instances (``model.BudgetWorkbook``): what ``explain`` and ``explain_book`` share."""
+                   template_dir: str | Path | None = None, name: str = "", inputs=(),
+                   overwrite: bool = False) -> ExplainResult:
+    """The 预算说明 of 附表 instances (``model.BudgetWorkbook``): what ``explain`` and ``explain_book`` share.
+    Files that exist already at the outputs (or are ``inputs``) are refused unless ``overwrite``."""
     if region.year is None:
         raise XltoolError(f"{name}：无法确定预算年度（标题或表头中应有“2023年预算数”之类）")
     data = explain_data(region, benji)
     markdown, page = render(data, Path(template_dir) if template_dir else TEMPLATE_DIR)
     result = ExplainResult(markdown, page, data, notes=list(data["notes"]))
+    if out_path is not None:
+        from xltool.io import outputs
+
+        outputs.refuse(output_paths(out_path, html), inputs=inputs, overwrite=overwrite)
     if out_path is not None and Path(out_path).suffix.lower() == ".docx":   # Word: the .docx alone
         from xltool.explain_docx import write_docx
 
@@ -136,6 +143,15 @@ def explain_budget(region, benji=None, out_path: str | Path | None = None, *, ht
             _write(html_path, page)
             result.paths.append(html_path)
     return result
+
+
+def output_paths(out_path: str | Path, html: bool = True) -> list[Path]:
+    """The files ``explain_budget`` writes for out_path: the .docx, or the .md and (html) the .html."""
+    out = Path(out_path)
+    if out.suffix.lower() == ".docx":
+        return [out]
+    md_path = out if out.suffix.lower() == ".md" else out.with_suffix(".md")
+    return [md_path, md_path.with_suffix(".html")] if html else [md_path]
 
 
 def _write(path: Path, text: str) -> None:

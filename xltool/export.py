@@ -143,14 +143,13 @@ def escape_formula(text):
 TEXT_COLUMNS = [c for c in COLUMNS if c not in ("number", "computed", "year")]
 
 
-def _refuse_overwrite(paths, output: Path) -> None:
-    """An output that is an input, or an existing workbook that is not a long table, is refused."""
+def _refuse_overwrite(paths, output: Path, overwrite: bool = False) -> None:
+    """An output that is an input is refused; an existing output unless ``overwrite`` (``io.outputs``);
+    even then an existing workbook that is not a long table (a form, someone's own workbook)."""
+    from xltool.io import outputs
     from xltool.workbooks import XltoolError, expand_paths
 
-    real = os.path.realpath(output)
-    for path in expand_paths(paths):
-        if os.path.realpath(path) == real:
-            raise XltoolError(f"{output}：输出文件就是输入文件 {path}，已拒绝覆盖（请换一个输出文件名）")
+    outputs.refuse([output], inputs=expand_paths(paths), overwrite=True)    # output = input: always refused
     if output.suffix.lower() in (".xlsx", ".xlsm", ".xls") and os.path.lexists(output):
         from xltool.io.calamine import read_grid_fast
         from xltool.io.safety import UnsafeWorkbook
@@ -162,9 +161,10 @@ def _refuse_overwrite(paths, output: Path) -> None:
             header = None
         if header != COLUMNS:
             raise XltoolError(f"{output}：已存在且不是 xltool 导出的长表，已拒绝覆盖（请换一个输出文件名）")
+    outputs.refuse([output], overwrite=overwrite)
 
 
-def export_long(paths, output: str | Path) -> int:
+def export_long(paths, output: str | Path, *, overwrite: bool = False) -> int:
     import pandas as pd
 
     from xltool.io import atomic
@@ -174,7 +174,7 @@ def export_long(paths, output: str | Path) -> int:
     if suffix not in (".csv", ".xlsx", ".parquet"):
         from xltool.workbooks import XltoolError
         raise XltoolError(f"{output}：不支持的输出格式（可用 .csv / .xlsx / .parquet）")
-    _refuse_overwrite(paths, output)
+    _refuse_overwrite(paths, output, overwrite)
     if suffix == ".parquet":
         import importlib.util
 

@@ -57,13 +57,21 @@ def write_findings_csv(findings: list[Finding], path: Path) -> None:
                                                           f.message, f.expected, f.found, " ".join(f.related))])
 
 
-def run_seeds(seeds: Path, outdir: Path) -> RunSummary:
+def run_seeds(seeds: Path, outdir: Path, *, overwrite: bool = False) -> RunSummary:
+    """Import every seed, recompute and check; outputs that exist already are refused before anything is
+    written, unless ``overwrite`` (``io.outputs``)."""
     from xltool import process
+    from xltool.io import outputs
 
     summary = RunSummary(outdir)
     budgets_of: dict[Path, list] = {}   # each workbook → the 附表 imported from the same seed (XT140)
-    for file in seed_files(seeds):
-        written, notes = workbooks.import_seed(file, outdir / "workbooks")
+    files = seed_files(seeds)
+    planned = [workbooks.seed_outputs(file, outdir / "workbooks") for file in files]
+    imports = [target for made, _ in planned for target, _ in made]
+    outputs.refuse([*imports, *(outdir / "recomputed" / t.name for t in imports), outdir / "findings.csv"],
+                   inputs=files, overwrite=overwrite)
+    for made, notes in planned:
+        written = workbooks.write_seed_outputs(made)
         summary.imported += written
         summary.notes += notes
         budgets = [read.instance for path in written for read in workbooks.read_workbook(path)

@@ -81,15 +81,31 @@ def output_path(target: str | Path) -> Path:
     return target.with_suffix(".xlsx") if target.suffix.lower() == ".xls" else target
 
 
-def plan(paths, outdir: str | Path | None) -> list[tuple[Path, Path | None, str]]:
+def _once(path: Path, seen: set) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def plan(paths, outdir: str | Path | None, overwrite: bool = False) -> list[tuple[Path, Path | None, str]]:
     """(input, output, refusal) for ``recompute paths -o outdir`` (outdir None: in place).
 
     Outputs keep the sub-folders of a folder given; an output that is an input of the run (or the
     input itself), or that two inputs would both write (``a.xls`` beside ``a.xlsx``, one name from
     two folders), is refused before anything is written: output None and a Chinese message naming
-    both paths.
+    both paths. An output that exists already refuses the whole run (``XltoolError``, ``io.outputs``)
+    unless ``overwrite``.
     """
     pairs = expand_with_names(paths, skip=outdir)
+    if outdir is None:   # in place: one file under two names (hard links) is recomputed once
+        seen: set = set()
+        pairs = [(s, r) for s, r in pairs if _once(s, seen)]
     inputs = {os.path.realpath(src): src for src, _ in pairs}
     targets: list[Path] = []
     for src, rel in pairs:
@@ -116,6 +132,10 @@ def plan(paths, outdir: str | Path | None) -> list[tuple[Path, Path | None, str]
             out.append((src, None, f"{src}：旧版 .xls 的输出 {target} 已存在，已拒绝覆盖"))
         else:
             out.append((src, target, ""))
+    if outdir is not None:
+        from xltool.io import outputs
+
+        outputs.refuse([(t, s) for s, t, _ in out if t is not None], overwrite=overwrite)
     return out
 
 
@@ -176,16 +196,33 @@ def write_back(path, target: Path, forms, findings, grid) -> None:
         raise XltoolError(safety.os_message(target, exc)) from exc
 
 
+def _whole_package(data: bytes) -> bool:
+    import io
+    import zipfile
+
+    return zipfile.is_zipfile(io.BytesIO(data))
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(path.stem + BACKUP_TAG + path.suffix)
+
+
+def restore_point(path: Path) -> Path:
+    """FORM.xlsx → FORM.上次.bak.xlsx: the file as it was just before a copy into a hard-linked file,
+    kept only while that copy runs (the backup is older when the file was changed since it was made)."""
+    return path.with_name(path.stem + ".上次" + BACKUP_TAG + path.suffix)
 
 
 def recompute_in_place(path: str | Path) -> FileResult:
     """Replace the file by its recomputed version, atomically, keeping the original once as FILE.bak.xlsx.
 
     A symbolic link stays a link (its target is updated); permissions and owner are kept; a
-    read-only file or one with several hard links is refused (replacing it would ignore the
-    protection or split the links). A legacy .xls is kept and its .xlsx written beside it.
+    read-only file is refused. A file with several hard links keeps its inode, so that every link
+    sees the new content: the backup is made first, the result is written whole to a temporary file
+    and flushed, then copied into the file (``atomic.copy_into``); should that copy fail, the
+    message names the backup to restore from. When the file was changed since its backup was made,
+    its bytes of now are kept as well (``restore_point``) until the copy is done, so that a copy cut
+    short loses none of those changes. A legacy .xls is kept and its .xlsx written beside it.
     """
     path = Path(path)
     if path.suffix.lower() == ".xls":
@@ -202,16 +239,33 @@ def recompute_in_place(path: str | Path) -> FileResult:
         raise XltoolError(f"{path}：不是普通文件，已拒绝原位改写")
     if not (st.st_mode & 0o222) or not os.access(real, os.W_OK):
         raise XltoolError(f"{path}：文件为只读，已拒绝原位改写（如确需重算，请用 -o 输出到其他文件夹）")
-    if st.st_nlink > 1:
-        raise XltoolError(f"{path}：文件有 {st.st_nlink} 个硬链接，原位改写会拆开这些链接，已拒绝"
-                          "（请用 -o 输出到其他文件夹）")
+    backup, restore = backup_path(real), restore_point(real)
     data = read_once(path)
     staged = Path(atomic.scratch_dir(prefix=atomic.PREFIX, beside=real))
     try:
-        result = recompute_file(path, staged / real.name, data=data)
         try:
-            atomic.create_once(backup_path(real), data, like=st)
-            atomic.publish(staged / real.name, real, like=st)
+            result = recompute_file(path, staged / real.name, data=data)
+        except XltoolError as exc:
+            if (restore.exists() or backup.exists()) and not _whole_package(data):   # a copy cut short
+                kept = restore if restore.exists() else backup
+                raise XltoolError(f"{exc}（上次原位改写前的文件保存在 {kept}，可复制回 {path} 恢复）") from exc
+            raise
+        try:
+            made = atomic.create_once(backup, data, like=st)
+            if st.st_nlink > 1:   # hard links: the same inode, rewritten (every link sees it)
+                kept = backup if made or backup.read_bytes() == data else restore
+                if kept == restore:
+                    atomic.write_bytes(restore, data, like=st)
+                atomic.copy_into(staged / real.name, real)
+                if kept == restore:
+                    restore.unlink()
+            else:
+                atomic.publish(staged / real.name, real, like=st)
+        except atomic.CopyFailed as exc:
+            if not exc.touched and kept == restore:
+                restore.unlink(missing_ok=True)
+            state = (f"文件可能已不完整，请把 {kept} 复制回原文件恢复" if exc.touched else f"原文件未改动（备份：{backup}）")
+            raise XltoolError(f"{safety.os_message(path, exc)}；{state}") from exc
         except OSError as exc:
             raise XltoolError(safety.os_message(path, exc)) from exc
     finally:

@@ -217,11 +217,12 @@ def _fill_computed(book: model.BudgetWorkbook) -> None:
 
 
 def rollup(paths: list[str | Path], out_path: str | Path, top: str | Path | int | None = None,
-           region: str | None = None) -> RollupReport:
+           region: str | None = None, *, overwrite: bool = False) -> RollupReport:
     """Consolidate the 附表 workbooks at ``paths`` into ``out_path`` (template layout) and check the result.
 
     ``top``: the group's own 本级 workbook (a path among ``paths`` or its index); by default the one
     workbook at level 本级. ``region``: the consolidated unit's name (default: the top unit's region).
+    An existing out_path (or one that is an input) is refused before anything is read, unless ``overwrite``.
     """
     from xltool.process import evaluate_file
     from xltool.workbooks import read_workbook
@@ -229,6 +230,9 @@ def rollup(paths: list[str | Path], out_path: str | Path, top: str | Path | int 
     given = [Path(p) for p in paths]
     if not given:
         raise XltoolError("请给出要汇总的附表工作簿")
+    from xltool.io import outputs
+
+    outputs.refuse([out_path], inputs=given, overwrite=overwrite)
     paths, reads, skipped, unreadable = [], [], [], 0
     for path in given:   # files that are not 附表 (or cannot be read) are skipped and listed
         try:

@@ -17,9 +17,10 @@ class XltoolError(Exception):
 
 
 def write_template(form: str, path: str | Path, year: int | None = None, region: str = "",
-                   level: str = "全地区", fund: str = "") -> Path:
+                   level: str = "全地区", fund: str = "", *, overwrite: bool = False) -> Path:
     """A blank form. ``year`` None leaves the year blank in titles and headers (上年/本年 columns);
-    ``level`` 本级 gives the 本级 附表 (表八–十四); ``fund`` (险种) is for the target and evaluation forms."""
+    ``level`` 本级 gives the 本级 附表 (表八–十四); ``fund`` (险种) is for the target and evaluation forms.
+    An existing file at path is refused unless ``overwrite`` (``io.outputs``)."""
     if form not in model.FORM_IDS:
         raise XltoolError(f"未知表单类型“{form}”，可选：{'、'.join(model.FORM_IDS)}")
     if level not in layout.LEVELS:
@@ -29,8 +30,9 @@ def write_template(form: str, path: str | Path, year: int | None = None, region:
     if fund and form == model.BUDGET_TABLES:
         raise XltoolError("预算附表包含全部险种，不能指定 --fund")
     path = Path(path)
-    from xltool.io import xlsx
+    from xltool.io import outputs
 
+    outputs.refuse([path], overwrite=overwrite)
     instance = layout.blank_instance(form, year, region=region.strip(), level=level, fund=fund.strip())
     return write_form(instance, path)
 
@@ -72,8 +74,26 @@ def workbook_name(prefix: str, n: int, instance) -> str:
     return f"{prefix}_{n:02d}_{stem}.xlsx"
 
 
-def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[str]]:
-    """Turn a seed text into workbooks in the template layout; returns (files, notes)."""
+def import_seed(path: str | Path, outdir: str | Path, *, overwrite: bool = False) -> tuple[list[Path], list[str]]:
+    """Turn a seed text into workbooks in the template layout; returns (files, notes). Existing
+    workbooks of the same names are refused before any is written, unless ``overwrite``."""
+    ((_, files, notes),) = import_seeds([path], outdir, overwrite=overwrite)
+    return files, notes
+
+
+def import_seeds(paths, outdir: str | Path, *, overwrite: bool = False) -> list[tuple[Path, list[Path], list[str]]]:
+    """Every seed text read first, then all their workbooks checked together (``io.outputs``), then
+    written: [(seed, files, notes)]."""
+    from xltool.io import outputs
+
+    planned = [(Path(p), *seed_outputs(p, outdir)) for p in paths]
+    outputs.refuse([t for _, made, _ in planned for t, _ in made], inputs=[p for p, _, _ in planned],
+                   overwrite=overwrite)
+    return [(p, write_seed_outputs(made), notes) for p, made, notes in planned]
+
+
+def seed_outputs(path: str | Path, outdir: str | Path) -> tuple[list[tuple[Path, object]], list[str]]:
+    """What importing a seed text would write: [(workbook path, form instance)], and the notes."""
     path, outdir = Path(path), Path(outdir)
     try:
         text = path.read_text(encoding="utf-8")
@@ -82,18 +102,23 @@ def import_seed(path: str | Path, outdir: str | Path) -> tuple[list[Path], list[
     result = import_text(text)
     if not result.instances:
         raise XltoolError(f"{path}：未找到可导入的表单")
+    prefix = path.stem.split("_")[0]
+    planned = [(outdir / workbook_name(prefix, n, instance), instance)
+               for n, instance in enumerate(result.instances, start=1)]
+    return planned, [f"{path.name}：{note}" for note in result.notes]
+
+
+def write_seed_outputs(planned) -> list[Path]:
     from xltool.io import xlsx
 
-    prefix = path.stem.split("_")[0]
     files = []
-    for n, instance in enumerate(result.instances, start=1):
-        target = outdir / workbook_name(prefix, n, instance)
+    for target, instance in planned:
         try:
             xlsx.write_plan(layout.plan_workbook(instance), target)
         except OSError as exc:
             raise XltoolError(safety.os_message(target, exc)) from exc
         files.append(target)
-    return files, [f"{path.name}：{note}" for note in result.notes]
+    return files
 
 
 def open_grid(path: str | Path, data: bytes | None = None):

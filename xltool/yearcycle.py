@@ -70,17 +70,20 @@ def _last_year_note(instance, actuals) -> tuple[dict[str, str] | None, str]:
     return values, note
 
 
-def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=(), force: bool = False
-                   ) -> list[FileRow]:
+def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=(), force: bool = False,
+                   overwrite: bool = False) -> list[FileRow]:
     """Next year's forms from this year's, one workbook each, plus 汇总.xlsx in ``outdir``.
 
     ``to_year``: the new year (None: each form's year + 1); any other than the next year is refused
     unless ``force``. ``actuals``: self-evaluation files whose 实际完成值 become the project target
     forms' 上年完成值 (else left blank, with a note). Self-evaluations among ``paths`` are not rolled
-    (row status 未结转, with the reason). Each row's ``reason`` carries the notes.
+    (row status 未结转, with the reason). Each row's ``reason`` carries the notes. Nothing is written
+    until every form is made; then outputs that exist already (or are inputs) are refused unless
+    ``overwrite`` (``_write_all``).
     """
     outdir = Path(outdir)
     given, rows = read_actuals(actuals)
+    made: list[tuple[Path, object, Path]] = []
     for path, rel, reads in _read_inputs(paths, rows):
         for n, read in enumerate(reads):
             instance = read.instance
@@ -98,13 +101,25 @@ def rollover_paths(paths, to_year: int | None, outdir: str | Path, *, actuals=()
             values, note = _last_year_note(instance, given)
             new = rollover.roll(instance, year, values)
             name = rel.with_suffix(".xlsx") if len(reads) == 1 else rel.with_name(f"{rel.stem}_{n + 1}.xlsx")
-            workbooks.write_form(new, outdir / name)
+            made.append((outdir / name, new, path))
             rows.append(FileRow(str(name), FORM_ZH[read.form], str(instance.entity), reason=note))
-    summary.write_summary(rows, [], outdir / "汇总.xlsx")
+    _write_all(made, rows, outdir, [p for p, _ in _inputs(paths)] + [p for p, _ in _inputs(actuals)], overwrite)
     return rows
 
 
-def self_evaluation_paths(paths, outdir: str | Path, form: str | None = None) -> list[FileRow]:
+def _write_all(made, rows, outdir: Path, inputs, overwrite: bool) -> None:
+    """The new workbooks and 汇总.xlsx, after the one check of all of them (``io.outputs``)."""
+    from xltool.io import outputs
+
+    outputs.refuse([(target, source) for target, _, source in made] + [outdir / "汇总.xlsx"], inputs=inputs,
+                   overwrite=overwrite)
+    for target, form, _ in made:
+        workbooks.write_form(form, target)
+    summary.write_summary(rows, [], outdir / "汇总.xlsx")
+
+
+def self_evaluation_paths(paths, outdir: str | Path, form: str | None = None, *, overwrite: bool = False
+                          ) -> list[FileRow]:
     """Start a 自评表 from each target table. ``form``: the layout — by default the 财预〔2020〕10号
     项目支出绩效自评表 for a 项目支出绩效目标表 and the 社会保险支出绩效自评表 for a 基金支出绩效目标表."""
     from xltool.core.project_eval.start import start_from_target
@@ -113,15 +128,16 @@ def self_evaluation_paths(paths, outdir: str | Path, form: str | None = None) ->
         raise workbooks.XltoolError(f"未知自评表格式“{form}”，可选：{model.PROJECT_SELF_EVALUATION}、{model.SELF_EVALUATION}")
     outdir = Path(outdir)
     rows: list[FileRow] = []
-    for _path, rel, targets in _read_inputs(paths, rows, (model.PROJECT_TARGET, model.FUND_EXPENDITURE_TARGET),
-                                            "不是项目或基金支出绩效目标表，无法生成自评表"):
+    made: list[tuple[Path, object, Path]] = []
+    for path, rel, targets in _read_inputs(paths, rows, (model.PROJECT_TARGET, model.FUND_EXPENDITURE_TARGET),
+                                           "不是项目或基金支出绩效目标表，无法生成自评表"):
         for n, read in enumerate(targets):
             chosen = form or (model.PROJECT_SELF_EVALUATION if read.form == model.PROJECT_TARGET
                               else model.SELF_EVALUATION)
             evaluation = (start_from_target(read.instance) if chosen == model.PROJECT_SELF_EVALUATION
                           else rollover.start_self_evaluation(read.instance))
             name = rel.with_name(f"{rel.stem}_自评表{'' if len(targets) == 1 else n + 1}.xlsx")
-            workbooks.write_form(evaluation, outdir / name)
+            made.append((outdir / name, evaluation, path))
             rows.append(FileRow(str(name), FORM_ZH[chosen], evaluation.project))
-    summary.write_summary(rows, [], outdir / "汇总.xlsx")
+    _write_all(made, rows, outdir, [p for p, _ in _inputs(paths)], overwrite)
     return rows

@@ -138,7 +138,15 @@ CASES = {
     "shared_strings_declared.xlsx": (lambda: _shared_strings(4_000_000_000), "共享字符串"),
     "far_cell.xls": (lambda: _xls((0, 0), (65535, 255)), "个单元格的上限"),
     "not_really.xls": (lambda: _minimal_xlsx(), "不是旧版 Excel 文件"),
+    # what a copy into a hard-linked file cut short leaves (recompute --in-place killed inside the copy):
+    # a real form's first bytes, its entries' local headers intact, no central directory
+    "cut_in_place_copy.xlsx": (lambda: _seed_form()[:4096], "文件已损坏或不是 xlsx 工作簿"),
 }
+
+
+def _seed_form() -> bytes:
+    root = Path(__file__).resolve().parents[2]
+    return next((root / "workbooks").glob("003_01_*.xlsx")).read_bytes()
 
 
 def make(folder: Path) -> dict[str, str]:

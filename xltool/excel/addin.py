@@ -261,16 +261,20 @@ def vba_modules(vba_project_bin: bytes) -> dict[str, str]:
 
 
 def build_addin(out_path: str | os.PathLike, base: str = "custom", source: str | os.PathLike | None = None,
-                write_bas: bool = False) -> Path:
+                write_bas: bool = False, *, overwrite: bool = False) -> Path:
     """Write the 「绩效工具」 add-in to out_path (``.xlam``), its callbacks in its VBA project. Returns out_path.
 
     base: ``"custom"`` or ``"xlwings"`` (see the module docstring); source: another .xlam to start from
     (its settings then use XltoolRibbon's callbacks). write_bas: also write XltoolRibbon.bas next to it.
+    An existing out_path is refused unless ``overwrite`` (``io.outputs``).
     """
     from xltool.excel import vbaproject
 
+    from xltool.io import outputs
+
     out = Path(out_path)
     src = Path(source) if source else base_addin_path(base)
+    outputs.refuse([out, *([out.with_name(BAS_NAME)] if write_bas else [])], inputs=[src], overwrite=overwrite)
     settings = "xlwings" if base == "xlwings" and source is None else "xltool"
     with zipfile.ZipFile(src) as zf:
         parts = ribbon_parts(zf)

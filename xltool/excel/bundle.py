@@ -143,11 +143,16 @@ def xlwings_version() -> str:
     return version("xlwings")
 
 
-def build_bundle(outdir: str | Path, pythons=PYTHONS, *, wheel: str | Path | None = None) -> Bundle:
-    """Write the offline installation folder (see the module docstring). Needs PyPI (pip download)."""
+def build_bundle(outdir: str | Path, pythons=PYTHONS, *, wheel: str | Path | None = None,
+                 overwrite: bool = False) -> Bundle:
+    """Write the offline installation folder (see the module docstring). Needs PyPI (pip download).
+    An add-in or script already in the folder is refused before anything is written, unless ``overwrite``
+    (the wheels folder is pip's: wheels already there are reused)."""
     from xltool.excel.addin import build_addin
+    from xltool.io import outputs
 
     folder = Path(outdir)
+    outputs.refuse([folder / "xltool.xlam", *(folder / name for name in SCRIPT_NAMES)], overwrite=overwrite)
     wheels = folder / "wheels"
     own = own_wheel(wheels, wheel)
     bundle = Bundle(folder, tuple(pythons))
@@ -166,9 +171,12 @@ def build_bundle(outdir: str | Path, pythons=PYTHONS, *, wheel: str | Path | Non
         else:
             raise XltoolError(f"Python {python} 的依赖无法补齐：{'、'.join(missing)}")
     bundle.wheels = sorted(wheels.glob("*.whl"))
-    bundle.addin = build_addin(folder / "xltool.xlam")
+    bundle.addin = build_addin(folder / "xltool.xlam", overwrite=overwrite)
     bundle.scripts = write_scripts(folder, bundle.pythons)
     return bundle
+
+
+SCRIPT_NAMES = ("安装.cmd", "卸载.cmd", "说明.txt")
 
 
 def write_scripts(folder: Path, pythons) -> list[Path]:

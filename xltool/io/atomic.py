@@ -3,6 +3,9 @@
 - ``replacing(target)``: write a temporary file beside the target, then rename it over the target;
   ``like=`` an existing file gives the result that file's permissions and owner (in-place writes).
 - ``create_once(target, data)``: a file that is written once and never replaced (backups).
+- ``copy_into(tmp, target)``: a finished temporary file's bytes copied into the target's own inode
+  (a file with several hard links: every link sees the new content). Not atomic: callers make a
+  backup first.
 - Every temporary file and scratch folder is registered with a *janitor*: a tiny process started
   on first use that outlives this one. It is told of each temporary path before the path exists
   and of its end after the rename; when every holder of its pipe is gone (this process and its
@@ -13,6 +16,7 @@
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -202,6 +206,51 @@ def publish(tmp: Path, target: Path, like: os.stat_result | None = None) -> None
     release(tmp)
     if _durable:
         _fsync_dir(target.parent)
+
+
+class CopyFailed(OSError):
+    """``copy_into`` failed; ``touched``: whether the target's bytes had started to change."""
+
+    def __init__(self, exc: OSError, touched: bool):
+        super().__init__(exc.errno, exc.strerror, exc.filename)
+        self.touched = touched
+
+
+def _reserve(fd: int, length: int) -> None:
+    try:
+        os.posix_fallocate(fd, 0, max(1, length))
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS):   # no fallocate here: go on
+            raise
+
+
+def copy_into(tmp: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Copy the finished file tmp into target's inode: room checked first (a full disk fails before a
+    byte of target changes), then target truncated, written whole and flushed; tmp removed. A copy cut
+    short leaves a short file that no reader takes for a workbook. Owner, permissions and every hard
+    link stay as they are. A failure is ``CopyFailed``."""
+    tmp, target = Path(tmp), Path(target)
+    _fsync(tmp)
+    data = tmp.read_bytes()
+    touched = False
+    try:
+        fd = os.open(target, os.O_WRONLY)
+    except OSError as exc:
+        raise CopyFailed(exc, touched) from exc
+    try:
+        _reserve(fd, len(data))
+        touched = True
+        os.ftruncate(fd, 0)
+        _reserve(fd, len(data))
+        view, done = memoryview(data), 0
+        while done < len(data):
+            done += os.pwrite(fd, view[done:], done)
+        os.fsync(fd)
+    except OSError as exc:
+        raise CopyFailed(exc, touched) from exc
+    finally:
+        os.close(fd)
+    discard(tmp)
 
 
 @contextmanager

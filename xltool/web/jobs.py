@@ -178,7 +178,7 @@ def run(job: Job, rejected: list[Rejected], jobs: int, emit) -> None:
 
     try:
         if any(job.inputs.rglob("*")):
-            convert.convert(job.inputs, job.outputs, jobs=jobs, on_progress=on_row)
+            convert.convert(job.inputs, job.outputs, jobs=jobs, on_progress=on_row, names_from_root=True)
     except Exception as exc:   # the batch itself failed: say so on the page
         emit({"type": "error", "message": f"处理中断：{type(exc).__name__}: {exc}".replace(prefix, "")})
     finally:

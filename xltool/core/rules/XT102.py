@@ -7,7 +7,7 @@ blank over blank stays blank.
 from xltool.core import funds
 from xltool.core.findings import ERROR, Finding, fmt
 from xltool.core.model import BUDGET_TABLES
-from xltool.core.reader import stated_percent
+from xltool.core.budget_read import stated_percent
 
 CODE, NAME, SEVERITY, FORMS = "XT102", "百分比计算有误", ERROR, (BUDGET_TABLES,)
 

@@ -9,7 +9,7 @@ Good: 预算数 6926, 执行数 5769 → 83.29%.
 from xltool.core.calc.targets import target_facts
 from xltool.core.findings import ERROR, Finding, fmt
 from xltool.core.model import SELF_EVALUATION
-from xltool.core.reader import stated_percent
+from xltool.core.budget_read import stated_percent
 
 CODE, NAME, SEVERITY, FORMS = "XT115", "预算数为零", ERROR, (SELF_EVALUATION,)
 
