@@ -44,14 +44,16 @@ class _Skeleton:
 def layout_plans(instance, memo: bool = True) -> list:
     """The layout's sheets for an instance, as far as ``formulas_for`` needs them (field cells, formulas)."""
     key = (instance.form, len(instance.indicators)) if memo and instance.form in _BY_SHAPE else None
-    if key is not None and key in _skeletons:
-        return _skeletons[key]
+    known = _skeletons.get(key) if key is not None else None
+    if known is not None:
+        return known
     plans = layout.plan_workbook(instance).sheets
     if key is not None:
+        skeleton = [_Skeleton(tuple(_Cell(c.row, c.col, c.field, c.formula) for c in p.cells if c.field or c.formula))
+                    for p in plans]
         if len(_skeletons) >= 256:
             _skeletons.clear()
-        _skeletons[key] = [_Skeleton(tuple(_Cell(c.row, c.col, c.field, c.formula)
-                                           for c in p.cells if c.field or c.formula)) for p in plans]
+        _skeletons[key] = skeleton
     return plans
 
 
@@ -70,11 +72,13 @@ def _formulas(read) -> dict[str, str]:
     if instance.form not in _BY_SHAPE:
         return formulas_for(read, layout_plans(instance))
     key = (instance.form, len(instance.indicators), tuple(read.cells.items()))
-    if key not in _moved:
+    moved = _moved.get(key)
+    if moved is None:
+        moved = formulas_for(read, layout_plans(instance))
         if len(_moved) >= 256:
             _moved.clear()
-        _moved[key] = formulas_for(read, layout_plans(instance))
-    return dict(_moved[key])
+        _moved[key] = moved
+    return dict(moved)
 
 
 def field_label(read, key: str) -> str:
