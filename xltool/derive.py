@@ -3,8 +3,9 @@
 ``derive_targets(budget_path, out_dir, targets_paths=None)`` writes one target
 workbook per fund the 附表 budget, named ``<单位>_区域绩效目标表_<险种>.xlsx`` in
 ``out_dir``. 资金情况 and the measured column (测算值) come from the budget
-(core.derive_calc); the 是否达标 column judges the measured figures against the
-指标值. When the clerk's target tables are given, their texts and indicator rows
+(core.calc.derive); the 是否达标 column judges the measured figures against the
+指标值. The 万元 figures each 测算值 divides stay in the table's hidden helper cells, and
+测算值 / 是否达标 are live formulas over them. When the clerk's target tables are given, their texts and indicator rows
 are carried over unchanged (only 资金情况 is replaced by the budget's figures, the
 stated ones are kept in the notes and the findings sheet), otherwise a standard
 indicator set with suggested 指标值 is laid out for the clerk to finish.
@@ -21,10 +22,10 @@ from pathlib import Path
 
 from xltool import process
 from xltool.io import xlsx
-from xltool.core import funds, layout, model
+from xltool.core import funds, model
 from xltool.core.calc.budget import recompute_budget
 from xltool.core.cellref import a1
-from xltool.core.calc.derive import Judgement, derive_figures, judge, suggested_target
+from xltool.core.calc.derive import Judgement, derive_figures, figure_basis, judge, suggested_target
 from xltool.core.findings import SEVERITY_ORDER, Finding
 from xltool.core.reader import ReadForm
 from xltool.core.rules import XT140
@@ -167,18 +168,15 @@ def _file_name(entity: str, fund_name: str) -> str:
     return stem[:80] + ".xlsx"
 
 
-def _fill_measured(plan: layout.WorkbookPlan, judgements: list[Judgement]) -> None:
-    """The figures measured against the 附表 (万元, more exact than the form's 亿元) as values: the
-    live formulas of those cells (which only see the form's 亿元 amounts) are left out."""
-    cells = plan.sheets[0].by_field()
+def _attach_basis(target: model.RegionalTarget, judgements: list[Judgement], figures: dict) -> None:
+    """Give every indicator the 附表 measure its 万元 figures (``Indicator.source_wan``): the written
+    table keeps them in hidden helper cells, and its 测算值 / 是否达标 formulas divide and round them
+    (``core.regional_formulas``), so recompute, check and a spreadsheet give the figures derived here."""
+    for ind in target.indicators:
+        ind.source_wan = None
     for j in judgements:
-        for column in ("measured", "judgement"):
-            if f"ind.{j.index}.{column}" in cells:
-                cells[f"ind.{j.index}.{column}"].formula = ""
-        if j.measured is not None and f"ind.{j.index}.measured" in cells:
-            cells[f"ind.{j.index}.measured"].value = j.measured_text
-        if f"ind.{j.index}.judgement" in cells:
-            cells[f"ind.{j.index}.judgement"].value = j.verdict
+        ind = target.indicators[j.index]
+        ind.source_wan = figure_basis(j.figure, figures, ind.target)
 
 
 def derive_targets(budget_path: str | Path, out_path: str | Path,
@@ -229,8 +227,8 @@ def derive_targets(budget_path: str | Path, out_path: str | Path,
         if match is None:
             findings += list(XT140.check_target(target, book, calc))
         judgements = judge(target, figures)
+        _attach_basis(target, judgements, figures)
         plan = plan_with_values(target)
-        _fill_measured(plan, judgements)
         path = out_dir / _file_name(book.entity, fund.name)
         xlsx.write_plan(plan, path)
         written = read_workbook(path)[0]

@@ -15,9 +15,10 @@ is made and on every recompute:
               e.g. ``2020年末实际参保缴费人数32.68万人``; a number typed in the cell wins);
 - ``h_grade`` the share of the 定性 grade phrase xltool recognised in the actual.
 
-and four formula helpers the visible formulas share: ``h_eop`` (the comparator in force),
+and five formula helpers the visible formulas share: ``h_eop`` (the comparator in force),
 ``h_x`` (the actual in the target's unit: a percent-formatted 0.95 is 95), ``h_met``
-(TRUE/FALSE) and ``h_share`` (the grade picked from the drop-down, else ``h_grade``).
+(TRUE/FALSE), ``h_share`` (the grade picked from the drop-down, else ``h_grade``) and ``h_w``
+(the 分值 in points: a weight typed as ``20%`` is stored as 0.2 and means 20 points).
 The rules are those of ``calc.score`` and ``values.judge``; the cached value of every
 formula is xltool's own value.
 """
@@ -33,11 +34,11 @@ from xltool.core.values import BARE, BOUND, EQ, GE, GT, LE, LT, RANGE, TOLERANCE
 from xltool.core.values.judge import _actual_quantity, _in_unit
 
 VALUE_HELPERS = ("h_op", "h_lo", "h_hi", "h_act", "h_grade")
-FORMULA_HELPERS = ("h_eop", "h_x", "h_met", "h_share")
+FORMULA_HELPERS = ("h_eop", "h_x", "h_met", "h_share", "h_w")
 HELPERS = VALUE_HELPERS + FORMULA_HELPERS
 HELPER_LABELS = {"h_op": "xlt比较符", "h_lo": "xlt目标值", "h_hi": "xlt目标上限", "h_act": "xlt实际值（文字）",
                  "h_grade": "xlt等级系数（文字）", "h_eop": "xlt适用比较符", "h_x": "xlt实际值", "h_met": "xlt是否达到",
-                 "h_share": "xlt等级系数"}
+                 "h_share": "xlt等级系数", "h_w": "xlt分值（分）"}
 _SYMBOL = {GE: "≥", GT: ">", LE: "≤", LT: "<"}
 
 
@@ -101,7 +102,8 @@ def _q(text: str) -> str:
 def indicator_formulas(L: dict[str, str], r: int, config) -> dict[str, str]:
     """Formulas of one self-evaluation indicator row; ``L`` maps column keys to letters."""
     c = {k: f"{v}{r}" for k, v in L.items()}
-    F, D, E, G, H = c["actual"], c["target"], c["direction"], c["weight"], c["scoring_rule"]
+    F, D, E, H = c["actual"], c["target"], c["direction"], c["scoring_rule"]
+    G = c["h_w"]                  # the 分值 in points (20% typed → 20)
     op, lo, hi, act, grade = c["h_op"], c["h_lo"], c["h_hi"], c["h_act"], c["h_grade"]
     eop, x, met, share = c["h_eop"], c["h_x"], c["h_met"], c["h_share"]
     phrases = sorted(config.qualitative.items(), key=lambda kv: -kv[1])
@@ -122,6 +124,7 @@ def indicator_formulas(L: dict[str, str], r: int, config) -> dict[str, str]:
                    f"IF({x}=0,IF({met},100,0),{lo}*100/{x}))")
     met_range = f'AND(IF(LEFT({eop},1)="(",{x}>{lo},{x}>={lo}),IF(RIGHT({eop},1)=")",{x}<{hi},{x}<={hi}))'
     return {
+        "h_w": weight_points_formula(c["weight"]),
         "h_eop": f'=IF({op}="","",IF(RIGHT({op},1)="?",IF({E}="反向","≤",IF({E}="正向","≥",LEFT({op},1))),{op}))',
         "h_x": f'=IF({op}="","",IF(ISNUMBER({F}),{F}*IF(LEFT(CELL("format",{F}),1)="P",100,1),IF({act}="","",{act})))',
         "h_met": (f'=IF(OR({x}="",{eop}=""),"",IF({eop}="≥",{x}>={lo},IF({eop}=">",{x}>{lo},'
@@ -207,18 +210,59 @@ def relocate(formula: str, plan_keys: dict[tuple[int, int], str], cells: dict[st
     return "".join(out)
 
 
+# A helper column a workbook from before it lacks, and the field its formulas then use instead:
+# the weight itself (a percent-formatted weight is then added as a fraction, as it always was there).
+_STAND_INS = {"h_w": "weight"}
+
+
+def _with_stand_ins(cells: dict[str, tuple[str, int, int]]) -> dict[str, tuple[str, int, int]]:
+    extra = {}
+    for key, where in cells.items():
+        if key.startswith("ind."):
+            head, _, column = key.rpartition(".")
+            for helper, field in _STAND_INS.items():
+                if column == field and f"{head}.{helper}" not in cells:
+                    extra[f"{head}.{helper}"] = where
+    return {**cells, **extra} if extra else cells
+
+
 def formulas_for(read, plans) -> dict[str, str]:
     """Field key → the formula its computed cell must carry on the sheet as read."""
     out: dict[str, str] = {}
+    cells = _with_stand_ins(read.cells)
     for plan in plans:
         plan_keys = {(cp.row, cp.col): cp.field for cp in plan.cells if cp.field}
         for cp in plan.cells:
             if cp.formula and cp.field in read.cells:
                 sheet = read.cells[cp.field][0]
-                moved = relocate(cp.formula, plan_keys, read.cells, sheet)
+                moved = relocate(cp.formula, plan_keys, cells, sheet)
                 if moved:
                     out[cp.field] = moved
     return out
+
+
+# --- the project target table (F4): weights in points ----------------------------------------------
+
+# A weight typed as ``20%`` is stored as 0.2 with a percent format. The weights of a project target
+# table are points that add up to 100 (90 for the indicators, DOMAIN.md), so 20% means 20 points: the
+# reader reads it so (``reader._decimal(points=True)``), and the hidden helper ``h_w`` gives the formulas
+# each weight in points (×100 when the cell's format is a percentage), which 权重合计 adds up.
+F4_HELPER_LABELS = {"h_w": "xlt分值（分）"}
+
+
+def weight_points_formula(weight: str) -> str:
+    """The weight in ``weight`` (A1) in points: a percent-formatted 0.2 is 20; blank or text gives ""."""
+    return f'=IF(ISNUMBER({weight}),{weight}*IF(LEFT(CELL("format",{weight}),1)="P",100,1),"")'
+
+
+def apply_project_target(plan) -> None:
+    """Give a project target table's plan its per-row weight helpers (权重合计, ``layout``, adds them)."""
+    cells = plan.by_field()
+    for i, letters in indicator_columns(cells).items():
+        if "h_w" in letters:
+            cp = cells[f"ind.{i}.h_w"]
+            cp.formula = weight_points_formula(f"{letters['weight']}{cp.row}")
+            cp.number_format = "0.00"
 
 
 # --- the self-evaluation's plan --------------------------------------------------------------------
@@ -233,8 +277,10 @@ def row_helpers(ind, config) -> dict[str, object]:
     actual = parse_value(ind.actual) if ind.actual else None
     name = re.sub(r"\s+", "", f"{ind.level1}{ind.level2}{ind.level3}")
     phrase = grade_phrase(actual.text, config) if actual else ""
-    return helper_values(target, actual, ind.direction, infer_direction(name, target),
-                         config.qualitative[phrase] if phrase else None)
+    values = helper_values(target, actual, ind.direction, infer_direction(name, target),
+                           config.qualitative[phrase] if phrase else None)
+    values["h_w"] = ind.weight
+    return values
 
 
 def indicator_columns(cells) -> dict[int, dict[str, str]]:

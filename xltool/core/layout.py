@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 
 from xltool.core import funds, model
 from xltool.core.cellref import col_letter
-from xltool.core.formulas import HELPER_LABELS
+from xltool.core.formulas import F4_HELPER_LABELS, HELPER_LABELS
 from xltool.core.regional_formulas import HELPER_LABELS as F1_HELPER_LABELS
 
 FORMAT_VERSION = "1"
@@ -115,7 +115,9 @@ INDICATOR_COLUMNS: dict[str, tuple[Column, ...]] = {
                            Column("basis", "指标值设置依据", 12), Column("last_year", "上年完成值", 11),
                            Column("weight", "指标分值权重", 8),
                            Column("scoring_rule", "指标赋分规则", 16, choices=SCORING_RULES),
-                           Column("evidence", "佐证资料", 10)),
+                           Column("evidence", "佐证资料", 10),
+                           *(Column(key, label, 4, computed=True, hidden=True)
+                             for key, label in F4_HELPER_LABELS.items())),
 }
 BLANK_INDICATOR_ROWS = {model.REGIONAL_TARGET: 22, model.FUND_EXPENDITURE_TARGET: 16,
                         model.SELF_EVALUATION: 16, model.PROJECT_TARGET: 10}
@@ -247,12 +249,17 @@ def plan_target_form(instance) -> SheetPlan:
         from xltool.core.regional_formulas import apply_regional
 
         apply_regional(plan, instance)
+    elif form == model.PROJECT_TARGET:
+        from xltool.core.formulas import apply_project_target
+
+        apply_project_target(plan)
     return plan
 
 
 def _footer_formula(form, key, columns, first, last) -> str:
-    if key == "weight_sum":
-        c = col_letter(1 + [col.key for col in columns].index("weight"))
+    if key == "weight_sum":   # adds each weight in points (core.formulas.apply_project_target: 20% → 20)
+        keys = [col.key for col in columns]
+        c = col_letter(1 + keys.index("h_w" if "h_w" in keys else "weight"))
         return f'=IF(COUNT({c}{first}:{c}{last})=0,"",SUM({c}{first}:{c}{last}))'
     return ""
 

@@ -55,6 +55,9 @@ class Indicator:
     actual: str = ""          # 实际完成值
     deviation: str = ""       # 偏差原因分析及改进措施
     score: Decimal | None = None    # 得分 as stated in the workbook (computed column)
+    # F1 rows measured against the 附表 (``xltool derive-targets``): the figures in 万元 the
+    # 测算值 divides (numerator, denominator or None), kept in hidden helper cells
+    source_wan: tuple[Decimal, Decimal | None] | None = None
 
     def is_blank(self) -> bool:
         return not any((self.level1, self.level2, self.level3, self.target, self.actual))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xltool.core import layout, model
-from xltool.core.formulas import HELPER_LABELS
+from xltool.core.formulas import F4_HELPER_LABELS, HELPER_LABELS
 from xltool.core.regional_formulas import HELPER_LABELS as F1_HELPER_LABELS
 from xltool.core.arith import ArithmeticInputError, text_number, to_decimal
 from xltool.core.grid import BookGrid, SheetGrid, norm, percent_text
@@ -153,6 +153,7 @@ _COLUMN_ALIASES = {
 }
 _COLUMN_ALIASES.update({key: (label,) for key, label in HELPER_LABELS.items()})   # matched exactly
 _COLUMN_ALIASES.update({key: (label,) for key, label in F1_HELPER_LABELS.items()})
+_COLUMN_ALIASES.update({key: (label,) for key, label in F4_HELPER_LABELS.items()})
 _COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in _COLUMN_ALIASES.items()}
 _NUMERIC_INDICATOR = {"weight", "score"}
 
@@ -319,11 +320,23 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
             result.cells[f"ind.{i}.{key}"] = (sheet.name, r, c)
         if "actual" in cols and "actual" in columns:
             indicator.actual = _actual(sheet, r, cols["actual"], indicator.target, result, formats_known)
+        if "h_wnum" in cols and "h_wden" in cols:    # F1: the 附表's 万元 figures (derive-targets)
+            indicator.source_wan = _source_wan(sheet.get(r, cols["h_wnum"]), sheet.get(r, cols["h_wden"]))
         level1 = indicator.level1 or level1
         level2 = indicator.level2 or level2
         indicator.level1, indicator.level2 = level1, level2
         result.instance.indicators.append(indicator)
         i += 1
+
+
+def _source_wan(num, den):
+    """(numerator, denominator) of an F1 row's 附表 figures; None unless the numerator is a number."""
+    def number(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            return None
+        return to_decimal(value)
+    num = number(num)
+    return None if num is None else (num, number(den))
 
 
 LABELS = {"weight": "分值", "score": "得分", "actual": "实际完成值", "target": "指标值"}

@@ -83,6 +83,7 @@ def roll_targets(instance, to_year: int, actuals: dict[str, str] | None = None):
         if hasattr(new, name):
             setattr(new, name, None)
     for indicator in new.indicators:
+        indicator.source_wan = None     # this year's 附表 figures (derive-targets) do not carry over
         if instance.form == model.PROJECT_TARGET:
             indicator.last_year = (actuals or {}).get(norm_name(indicator.level3), "")
         elif instance.form in (model.REGIONAL_TARGET, model.FUND_EXPENDITURE_TARGET) and _is_amount(indicator.target):

@@ -176,6 +176,71 @@ def infer_merges(cells: dict, roles: dict) -> list[tuple[int, int, int, int]]:
     return merges
 
 
+# --- number formats on the desktop path -------------------------------------------------------
+
+
+def block_formats(cells, read_block) -> dict[tuple[int, int], str]:
+    """The number format code of each of ``cells`` ((row, col) pairs), read a block at a time.
+
+    ``read_block(r1, c1, r2, c2)`` is ``sheet.range((r1, c1), (r2, c2)).number_format``: Excel's
+    ``Range.NumberFormat`` gives the block's format when all its cells share it and Null (xlwings:
+    None, on Windows and on the Mac) when they do not. The block around all wanted cells is read
+    first (a sheet whose numbers share a format costs one call); failing that, each column's run of
+    wanted cells (formats are mostly set by column), then each stretch of adjacent wanted cells in it
+    (blank cells between may carry another format); a stretch whose cells disagree is halved and each
+    half read again, down to three cells, which are read one by one. Pure: the callable is the only
+    contact with the spreadsheet.
+    """
+    out: dict[tuple[int, int], str] = {}
+
+    def read(inside) -> bool:
+        r1, r2 = min(r for r, _ in inside), max(r for r, _ in inside)
+        c1, c2 = min(c for _, c in inside), max(c for _, c in inside)
+        code = read_block(r1, c1, r2, c2)
+        if code is None and (r1, c1) != (r2, c2):
+            return False
+        out.update(dict.fromkeys(inside, code or ""))
+        return True
+
+    def column(run) -> None:
+        if len(run) <= 3:
+            for rc in run:
+                read([rc])
+        elif not read(run):
+            column(run[:len(run) // 2])
+            column(run[len(run) // 2:])
+
+    wanted = sorted(set(cells), key=lambda rc: (rc[1], rc[0]))
+    if not wanted or read(wanted):
+        return out
+    by_column: dict[int, list[tuple[int, int]]] = {}
+    for rc in wanted:
+        by_column.setdefault(rc[1], []).append(rc)
+    for run in by_column.values():
+        if read(run):
+            continue
+        segment = [run[0]]           # the run's stretches of adjacent cells (a blank between may differ)
+        for rc in run[1:]:
+            if rc[0] != segment[-1][0] + 1:
+                column(segment)
+                segment = []
+            segment.append(rc)
+        column(segment)
+    return out
+
+
+def format_kinds(codes: dict[tuple[int, int], str]) -> dict[tuple[int, int], str]:
+    """(row, col) → PERCENT / DATE for the codes that are one of them (``io.numfmt.format_kind``)."""
+    from xltool.io.numfmt import format_kind
+
+    out = {}
+    for rc, code in codes.items():
+        kind = format_kind(-1, code)
+        if kind:
+            out[rc] = kind
+    return out
+
+
 def _matrix(value) -> list[list]:
     if isinstance(value, (list, tuple)):
         return [list(row) if isinstance(row, (list, tuple)) else [row] for row in value]
@@ -204,18 +269,13 @@ class ReadingMixin:
         return self.grid
 
     def _formats(self, sheet, cells) -> dict:
-        """Percent/date formats of the numeric cells (desktop: ``number_format``; remote: unknown)."""
+        """Percent/date formats of the numeric cells (desktop: ``number_format`` read per block, see
+        :func:`block_formats`; remote: unknown — the book JSON carries no formats)."""
         if self.caps.remote:
             return {}
-        from xltool.io.numfmt import format_kind
-
-        out = {}
-        for (r, c), value in cells.items():
-            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-                kind = format_kind(-1, sheet.range((r, c)).number_format or "")
-                if kind:
-                    out[(r, c)] = kind
-        return out
+        numeric = [rc for rc, value in cells.items() if isinstance(value, (int, Decimal)) and not isinstance(value, bool)]
+        codes = block_formats(numeric, lambda r1, c1, r2, c2: sheet.range((r1, c1), (r2, c2)).number_format)
+        return format_kinds(codes)
 
     def _hidden(self, sheet) -> bool:
         try:

@@ -19,11 +19,14 @@ from xltool.core.cellref import parse_a1
 from xltool.core.grid import DATE, PERCENT
 
 _PERCENT_BUILTIN = {9, 10}
-_DATE_BUILTIN = set(range(14, 23)) | {45, 46, 47}
+_DATE_BUILTIN = {14, 15, 16, 17, 22}      # 18–21 and 45–47 are times of day / durations, not dates
+_TIME_PARTS = re.compile(r"AM/PM|A/P|h+\W*m+|m+\W*s+", re.I)   # minutes sit next to hours or seconds
 
 
 def format_kind(fmt_id: int, code: str) -> str | None:
-    """PERCENT, DATE or None for a number format (built-in id, or its format code)."""
+    """PERCENT, DATE or None for a number format (built-in id, or its format code). The same answer
+    from the id (the file path) and from the code Excel reports for it (the desktop path): a time of
+    day or a duration (``h:mm``, ``[h]:mm:ss``) is not a date."""
     if fmt_id in _PERCENT_BUILTIN:
         return PERCENT
     if fmt_id in _DATE_BUILTIN:
@@ -31,7 +34,8 @@ def format_kind(fmt_id: int, code: str) -> str | None:
     bare = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code or "")
     if "%" in bare:
         return PERCENT
-    if re.search(r"[yYdD]|m(?![^;]*[hs])", bare.split(";")[0]) and not re.search(r"[0#?]", bare.split(";")[0]):
+    first = bare.split(";")[0]
+    if re.search(r"[yYdDmM]", _TIME_PARTS.sub("", first)) and not re.search(r"[0#?]", first):
         return DATE
     return None
 

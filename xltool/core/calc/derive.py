@@ -172,16 +172,51 @@ def judge(target: RegionalTarget, figures: dict) -> list[Judgement]:
     return out
 
 
+# figure key → (numerator, denominator) keys of fund_figures, in 万元
+_BASIS = {"premium_share": ("premium", "income"), "benefit_share": ("benefit", "expenditure"),
+          "other_share": ("other", "expenditure"), "premium_yi": ("premium", None),
+          "benefit_yi": ("benefit", None), "months": ("surplus", "expenditure")}
+
+
+def figure_basis(key: str, figures: dict, target: str = "") -> tuple[Decimal, Decimal | None] | None:
+    """The 万元 figures a measured figure divides: (numerator, denominator; None for 亿元 amounts).
+    待遇支出占比 whose 指标值 excludes an amount (``不包括…50.04亿元``) divides by 支出 − that amount.
+    None: the 附表 do not give the numerator."""
+    num_key, den_key = _BASIS[key]
+    num = figures.get(num_key)
+    if num is None:
+        return None
+    den = figures.get(den_key) if den_key else None
+    if key == "benefit_share" and den:
+        excluded = _excluded(parse_value(target).note or "")
+        if excluded is not None:
+            den = den - excluded
+    return num, den
+
+
+def measure(key: str, numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
+    """A figure from its 万元 basis, as the forms round it: 亿元 truncated to 2 dp; shares in percent and
+    可支付月数 (× 12) half-up to 2 dp; None for a blank or non-positive denominator."""
+    if key.endswith("_yi"):
+        return wan_to_yi(numerator)
+    if denominator is None or denominator <= 0:
+        return None
+    return round_half_up(numerator * (TWELVE if key == "months" else 100) / denominator)
+
+
 def _judge_one(i: int, indicator: Indicator, key: str, figures: dict) -> Judgement:
+    basis = figure_basis(key, figures, indicator.target)
+    j = judge_measured(i, indicator, key, measure(key, *basis) if basis else None)
+    if key == "benefit_share" and basis and basis[1] != figures.get("expenditure"):
+        j.note = j.note or f"按指标值注明扣除 {format(figures['expenditure'] - basis[1], 'f')} 万元后计算"
+    return j
+
+
+def judge_measured(i: int, indicator: Indicator, key: str, measured: Decimal | None) -> Judgement:
+    """Judge one indicator's 指标值 against its measured figure (in the figure's unit)."""
     value = parse_value(indicator.target)
     unit, label = FIGURES[key]
-    measured = figures.get(key)
     j = Judgement(i, indicator.level3, key, indicator.target, measured, unit, None)
-    if key == "benefit_share" and value.note:
-        excluded = _excluded(value.note)
-        if excluded is not None and figures.get("benefit") is not None and figures.get("expenditure"):
-            j.measured = measured = percent(figures["benefit"], figures["expenditure"] - excluded)
-            j.note = f"按指标值注明扣除 {format(excluded, 'f')} 万元后计算"
     if measured is None:
         j.severity = INFO
         j.note = f"附表未提供计算“{label}”所需数据，无法核验"
@@ -252,5 +287,5 @@ def suggested_target(key: str, figures: dict) -> str:
     return f"≥{format(whole, 'f')}{unit}"
 
 
-__all__ = ["FIGURES", "Judgement", "derive_figures", "fund_figures", "indicator_figure", "is_budgeted", "judge",
-           "suggested_target", "target_amount"]
+__all__ = ["FIGURES", "Judgement", "derive_figures", "figure_basis", "fund_figures", "indicator_figure", "is_budgeted",
+           "judge", "judge_measured", "measure", "suggested_target", "target_amount"]

@@ -35,10 +35,12 @@ class Derived:
     reason: str = ""            # why it cannot be derived / judged
     upper_bound: bool = False   # OTHER_SHARE: an upper bound of the true share
     sources: tuple[int, ...] = ()
+    unit: str = "%"             # 亿元 / 个月 for the amounts and months measured against the 附表
+    basis: str = "本表金额"      # what was divided: the form's 亿元 amounts, or the 附表's 万元 figures
 
     @property
     def text(self) -> str | None:
-        return None if self.measured is None else f"{self.measured}%"
+        return None if self.measured is None else f"{self.measured}{self.unit}"
 
 
 def _name(ind) -> str:

@@ -8,10 +8,13 @@ facts for the rules). Computed keys:
   ``ind.{i}.judgement`` (达标 / 未达标 / 需人工判断), ``ind.{i}.rate`` (completion rate,
   percent), ``ind.{i}.score`` (only with a 分值), ``total_score`` and ``grade`` (only when
   some indicator carries a 分值 and every weighted indicator could be scored).
-- F4 项目目标表: ``weight_sum``.
+- F4 项目目标表: ``weight_sum`` and per indicator ``ind.{i}.h_w`` (the weight in points, the helper
+  the 权重合计 formula adds: a percent-formatted 20% is 20).
 - F1 区域目标表: ``ind.{i}.measured`` (``"79.58%"``) and ``ind.{i}.judgement`` for the
   derivable fund shares (see ``calc_regional``), and on a sheet with the helper columns their
-  helper values (``core.regional_formulas``); other rows' 测算值 are the clerk's (or derive-targets').
+  helper values (``core.regional_formulas``); rows measured against the 附表 (``derive-targets``:
+  万元 figures in hidden helper cells) give 测算值 and 是否达标 from those figures; other rows'
+  测算值 are the clerk's.
 - F2: nothing.
 
 Facts (all forms): ``blank`` (a wholly blank form), ``indicators`` (one IndicatorCalc per
@@ -30,6 +33,7 @@ from xltool.core.calc.cost import check_costs
 from xltool.core.calc.regional import derive_regional
 from xltool.core.calc.score import judge, score_indicator
 from xltool.core.formulas import row_helpers
+from xltool.core.regional_formulas import basis_derived, budget_basis
 from xltool.core.regional_formulas import row_helpers as regional_helpers
 from xltool.core.values import Value, completion_rate, infer_direction, parse_value
 
@@ -103,9 +107,14 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
     elif instance.form == model.PROJECT_TARGET:
         weights = [ind.weight for ind in instance.indicators if ind.weight is not None]
         computed["weight_sum"] = sum(weights, Decimal(0)) if weights else None
+        for i, ind in enumerate(instance.indicators):     # each weight in points (20% → 20)
+            if f"ind.{i}.h_w" in read.cells:
+                computed[f"ind.{i}.h_w"] = ind.weight
         facts["costs"] = check_costs(instance, [c.values for c in calcs])
     elif instance.form == model.REGIONAL_TARGET:
         derived = derive_regional(instance, [c.values for c in calcs])
+        basis = {i: h for i, ind in enumerate(instance.indicators) if (h := budget_basis(ind)) is not None}
+        derived = [d for d in derived if d.index not in basis] + [basis_derived(i, h) for i, h in basis.items()]
         facts["derived"] = derived
         if "income_yi" in read.cells and "expenditure_yi" in read.cells:   # helper cells of the formulas
             for i, helpers in regional_helpers(instance, [c.values for c in calcs]).items():

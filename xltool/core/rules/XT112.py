@@ -27,7 +27,7 @@ def check(ctx):
             if d.judgement != NOT_MET:
                 continue
             expected = calcs[d.index].target.canonical()
-            yield Finding(CODE, SEVERITY, f"{NAME}：“{label_of(inds[d.index])}”按本表金额测算为 {d.formula} = "
+            yield Finding(CODE, SEVERITY, f"{NAME}：“{label_of(inds[d.index])}”按{d.basis}测算为 {d.formula} = "
                           f"{d.text}，未达到目标 {expected}", f"ind.{d.index}.measured", expected, d.text,
                           [f"ind.{d.index}.target", *(f"ind.{i}.target" for i in d.sources)])
         return

@@ -33,7 +33,7 @@ def check(ctx):
                           target, "无法推算", related)
         elif d.upper_bound and d.judgement == MANUAL:
             yield Finding(CODE, SEVERITY,
-                          f"{NAME}：按本表金额推算“{name}”为 {d.formula} = {d.text}，高于目标 {target}；"
+                          f"{NAME}：按{d.basis}推算“{name}”为 {d.formula} = {d.text}，高于目标 {target}；"
                           "但附表未单列其他支出（差额中可能含调出等其他项目），该值只是上限，请核实",
                           f"ind.{d.index}.measured", target, f"{d.text}（上限）", related)
         elif d.judgement == MANUAL:
