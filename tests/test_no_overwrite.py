@@ -72,6 +72,16 @@ def case_recompute(tmp):
     return ["recompute", src, "-o", out], out / "b.xlsx", [out / "a.xlsx"]
 
 
+def case_recompute_xls_in_place(tmp):
+    """In place, a legacy .xls is kept and its .xlsx written beside it: a new file, under the same rule."""
+    import libreoffice
+
+    if not libreoffice.available():
+        pytest.skip("LibreOffice not installed (it writes the .xls)")
+    (xls,) = libreoffice.recalc([PROJECT], tmp / "旧版", to="xls:MS Excel 97")
+    return ["recompute", xls, "--in-place"], xls.with_suffix(".xlsx"), []
+
+
 def case_convert(tmp):
     src = tmp / "in"
     (src / "县甲").mkdir(parents=True)

@@ -128,7 +128,7 @@ def recompute(paths: List[Path] = typer.Argument(..., help="工作簿或文件�
         try:
             if refusal:
                 raise workbooks.XltoolError(refusal)
-            result = process.recompute_in_place(path) if in_place else process.recompute_file(path, target)
+            result = process.recompute_in_place(path, overwrite) if in_place else process.recompute_file(path, target)
         except workbooks.XltoolError as exc:
             err.print(f"[red]错误：[/red]{exc}")
             failed += 1

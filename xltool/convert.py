@@ -30,6 +30,11 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUMMARY_NAME = "汇总.xlsx"
 TIMEOUT = float(os.environ.get("XLTOOL_FILE_TIMEOUT", 120))          # seconds per file
 MEMORY_MB = int(os.environ.get("XLTOOL_FILE_MEMORY_MB", 1536))        # address space a worker may add
+# Files in flight per worker. Results are taken in input order, so a slow file holds back the ones after
+# it; with 4 per worker the workers stood idle about half of a check-only run waiting for the parent to
+# take results and hand out files (measured: 300 files in 1.0 s of pool time against 0.55 s with 16).
+# Only the small rows and findings of files done wait here, so memory stays flat.
+IN_FLIGHT = 16
 FORM_ZH = {"regional-target": "区域绩效目标表", "fund-expenditure-target": "基金支出绩效目标表",
            "self-evaluation": "支出绩效自评表", "project-target": "项目支出绩效目标表", "budget-tables": "预算附表",
            "project-self-evaluation": "项目支出绩效自评表"}
@@ -210,9 +215,12 @@ def _landed(result, outdir: Path) -> tuple[FileRow, list[Finding]]:
     return row, findings
 
 
-def _preload() -> None:
+def _preload(check_only: bool = True) -> None:
     """Import what a worker needs once, here: forked workers inherit it instead of each paying for it."""
     import python_calamine  # noqa: F401
+
+    if not check_only:
+        from xltool.io.ooxml import writeback  # noqa: F401
 
     import xltool.core
     from xltool.io import calamine  # noqa: F401
@@ -266,7 +274,7 @@ def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jo
     # pebble's manager threads poll every sleep_unit (0.1 s): stopping the pool waited that long at the end
     # of every run; 20 ms keeps the time limits as exact and costs the parent next to nothing.
     CONSTS.sleep_unit = min(CONSTS.sleep_unit, 0.02)
-    _preload()
+    _preload(check_only)
     atomic.start_janitor()   # shared by the workers: what a killed worker leaves is removed
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -284,7 +292,7 @@ def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jo
         for name in todo:
             window.append((name, pool.schedule(process_one, (os.path.join(root, name), root, outdir, check_only),
                                                timeout=timeout)))
-            if len(window) >= 4 * jobs:
+            if len(window) >= IN_FLIGHT * jobs:
                 break
         while window:
             name, future = window.popleft()

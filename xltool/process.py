@@ -99,8 +99,8 @@ def plan(paths, outdir: str | Path | None, overwrite: bool = False) -> list[tupl
     Outputs keep the sub-folders of a folder given; an output that is an input of the run (or the
     input itself), or that two inputs would both write (``a.xls`` beside ``a.xlsx``, one name from
     two folders), is refused before anything is written: output None and a Chinese message naming
-    both paths. An output that exists already refuses the whole run (``XltoolError``, ``io.outputs``)
-    unless ``overwrite``.
+    both paths. An output that exists already (in place: the .xlsx of a legacy .xls) refuses the whole
+    run (``XltoolError``, ``io.outputs``) unless ``overwrite``.
     """
     pairs = expand_with_names(paths, skip=outdir)
     if outdir is None:   # in place: one file under two names (hard links) is recomputed once
@@ -128,14 +128,12 @@ def plan(paths, outdir: str | Path | None, overwrite: bool = False) -> list[tupl
                                    "（原位改写请用 --in-place，会保留备份）"))
         elif real in inputs and real != os.path.realpath(src):
             out.append((src, None, f"{src}：输出文件 {target} 是本次的另一个输入文件 {inputs[real]}，已拒绝改写"))
-        elif outdir is None and src.suffix.lower() == ".xls" and os.path.lexists(target):
-            out.append((src, None, f"{src}：旧版 .xls 的输出 {target} 已存在，已拒绝覆盖"))
         else:
             out.append((src, target, ""))
-    if outdir is not None:
-        from xltool.io import outputs
+    from xltool.io import outputs   # every new file: all of -o's, in place only a legacy .xls's .xlsx
 
-        outputs.refuse([(t, s) for s, t, _ in out if t is not None], overwrite=overwrite)
+    outputs.refuse([(t, s) for s, t, _ in out if t is not None and (outdir is not None or t != s)],
+                   overwrite=overwrite)
     return out
 
 
@@ -213,22 +211,24 @@ def restore_point(path: Path) -> Path:
     return path.with_name(path.stem + ".上次" + BACKUP_TAG + path.suffix)
 
 
-def recompute_in_place(path: str | Path) -> FileResult:
+def recompute_in_place(path: str | Path, overwrite: bool = False) -> FileResult:
     """Replace the file by its recomputed version, atomically, keeping the original once as FILE.bak.xlsx.
 
     A symbolic link stays a link (its target is updated); permissions and owner are kept; a
     read-only file is refused. A file with several hard links keeps its inode, so that every link
     sees the new content: the backup is made first, the result is written whole to a temporary file
     and flushed, then copied into the file (``atomic.copy_into``); should that copy fail, the
-    message names the backup to restore from. When the file was changed since its backup was made,
+    message names the backup to restore from. A legacy .xls is kept and its .xlsx written beside it
+    (an existing .xlsx is refused unless ``overwrite``). When the file was changed since its backup was made,
     its bytes of now are kept as well (``restore_point``) until the copy is done, so that a copy cut
-    short loses none of those changes. A legacy .xls is kept and its .xlsx written beside it.
+    short loses none of those changes.
     """
     path = Path(path)
-    if path.suffix.lower() == ".xls":
+    if path.suffix.lower() == ".xls":   # a new file beside it: the rule of every output (``io.outputs``)
+        from xltool.io import outputs
+
         target = output_path(path)
-        if os.path.lexists(target):
-            raise XltoolError(f"{path}：旧版 .xls 的输出 {target} 已存在，已拒绝覆盖")
+        outputs.refuse([(target, path)], inputs=[path], overwrite=overwrite)
         return recompute_file(path, target)
     real = Path(os.path.realpath(path))
     try:

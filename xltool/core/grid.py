@@ -22,14 +22,23 @@ class SheetGrid:
     hidden: bool = False
     formats: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) → PERCENT / DATE
     formulas: set[tuple[int, int]] | None = None   # cells holding a formula; None: not known (values only)
+    _extent: tuple[int, int, int] = field(default=(-1, 0, 0), init=False, repr=False, compare=False)
 
     @property
     def max_row(self) -> int:
-        return max((r for r, _ in self.cells), default=0)
+        return self._bounds()[1]
 
     @property
     def max_col(self) -> int:
-        return max((c for _, c in self.cells), default=0)
+        return self._bounds()[2]
+
+    def _bounds(self) -> tuple[int, int, int]:
+        """(cell count, last row, last column), worked out again only when the number of cells changed
+        (the reader asks for them in its loops)."""
+        if self._extent[0] != len(self.cells):
+            self._extent = (len(self.cells), max((r for r, _ in self.cells), default=0),
+                            max((c for _, c in self.cells), default=0))
+        return self._extent
 
     def get(self, row: int, col: int):
         return self.cells.get((row, col))

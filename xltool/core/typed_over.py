@@ -10,6 +10,7 @@ back silently.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from xltool.core import layout, model
@@ -19,10 +20,65 @@ from xltool.core.formulas import formulas_for
 RULE = "XT123"
 
 
+# Forms laid out by ``layout.plan_target_form``: where every field sits and every formula depends on the
+# form and the number of indicators alone (values go into cells, never into formulas), so the plan's
+# fields and formulas are worked out once per such shape (files made from one template share it).
+# tests/test_convert_speed.py checks this against the full plan for every seed, template and real file.
+_BY_SHAPE = {model.REGIONAL_TARGET, model.FUND_EXPENDITURE_TARGET, model.SELF_EVALUATION, model.PROJECT_TARGET}
+_skeletons: dict[tuple[str, int], list] = {}
+
+
+@dataclass(frozen=True)
+class _Cell:
+    row: int
+    col: int
+    field: str
+    formula: str
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    cells: tuple[_Cell, ...]
+
+
+def layout_plans(instance, memo: bool = True) -> list:
+    """The layout's sheets for an instance, as far as ``formulas_for`` needs them (field cells, formulas)."""
+    key = (instance.form, len(instance.indicators)) if memo and instance.form in _BY_SHAPE else None
+    known = _skeletons.get(key) if key is not None else None
+    if known is not None:
+        return known
+    plans = layout.plan_workbook(instance).sheets
+    if key is not None:
+        skeleton = [_Skeleton(tuple(_Cell(c.row, c.col, c.field, c.formula) for c in p.cells if c.field or c.formula))
+                    for p in plans]
+        if len(_skeletons) >= 256:
+            _skeletons.clear()
+        _skeletons[key] = skeleton
+    return plans
+
+
+_moved: dict[tuple, dict[str, str]] = {}
+
+
 def expected_formulas(read, facts) -> dict[str, str]:
-    plans = layout.plan_workbook(read.instance).sheets
     manual = facts.get("manual", set())
-    return {k: f for k, f in formulas_for(read, plans).items() if k not in manual}
+    return {k: f for k, f in _formulas(read).items() if k not in manual}
+
+
+def _formulas(read) -> dict[str, str]:
+    """``formulas_for`` the read's layout; for a shape laid out at the same cells as a file before it
+    (one template), the formulas moved then (a function of the shape and where the fields were found)."""
+    instance = read.instance
+    if instance.form not in _BY_SHAPE:
+        return formulas_for(read, layout_plans(instance))
+    key = (instance.form, len(instance.indicators), tuple(read.cells.items()))
+    moved = _moved.get(key)
+    if moved is None:
+        moved = formulas_for(read, layout_plans(instance))
+        if len(_moved) >= 256:
+            _moved.clear()
+        _moved[key] = moved
+    return dict(moved)
 
 
 def field_label(read, key: str) -> str:

@@ -48,9 +48,15 @@ def attrs(tag: str) -> dict[str, str]:
     return {k: unescape(v) for k, v in ATTR.findall(tag)}
 
 
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def xml_text(text: str) -> str:
     """Escape text for element content (and double-quoted attributes); drop XML-illegal characters."""
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", str(text))
+    text = str(text)
+    if text.isalnum() and text.isascii():   # a cell reference, a style index, a number: nothing to escape
+        return text
+    text = _ILLEGAL.sub("", text)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
             .replace("\r", "&#13;"))   # a raw CR would be read back as LF
 

@@ -1,0 +1,172 @@
+"""What was made faster for bulk conversion still finds exactly what the plain way finds.
+
+Each fast path is checked against a plain reference on every seed workbook, template and real file:
+- the number-format and formula scan (``io.numfmt``: one scan per sheet for just the cells that
+  matter) against a cell-by-cell reading of every ``<c>`` element;
+- the expected formulas of computed cells, worked out once per layout shape and moved once per
+  set of cell positions (``core.typed_over``), against the full plan of each instance — also after
+  instances with other values (the shape must depend on the layout alone) and for the same form
+  found lower on its sheet (the positions must count);
+- formula relocation from the parsed form of each formula against a regular-expression
+  substitution of every reference.
+The speed itself is measured by benchmarks/convert_bench.py, which also prints a digest of the
+findings so that a faster run can be compared with a slower one.
+"""
+import dataclasses
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+import pytest
+
+from conftest import ROOT
+from xltool.core import layout, model
+from xltool.core.cellref import a1, col_index, parse_a1
+from xltool.core.formulas import _REF, formulas_for, relocate
+from xltool.core.typed_over import _BY_SHAPE, _moved, _skeletons, expected_formulas, layout_plans
+from xltool.io import numfmt
+from xltool.io.calamine import read_grid_fast
+from xltool.workbooks import read_forms
+
+SEEDS = sorted((ROOT / "workbooks").glob("*.xlsx"))
+TEMPLATES = sorted((ROOT / "templates").glob("*.xlsx"))
+REAL = sorted(p for p in (ROOT / "tests" / "data" / "real").iterdir() if p.suffix in (".xlsx", ".xlsm"))
+
+
+def plain_formats(data: bytes) -> dict:
+    """Every <c> element of every sheet looked at one by one (the way numfmt used to read)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            kinds = numfmt.style_kinds(zf.read("xl/styles.xml").decode()) if "xl/styles.xml" in names else {}
+            out = {}
+            for sheet, part in numfmt._sheet_parts(zf).items():
+                if part not in names:
+                    continue
+                cells, formulas = {}, set()
+                for m in re.finditer(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", zf.read(part).decode(), re.S):
+                    head, inner = m.group(1), m.group(2) or ""
+                    ref = re.search(r'\br="([A-Z]+\d+)"', head)
+                    if not ref:
+                        continue
+                    style = re.search(r'\bs="(\d+)"', head)
+                    if style and kinds.get(int(style.group(1))):
+                        cells[parse_a1(ref.group(1))] = kinds[int(style.group(1))]
+                    if "<f" in inner:
+                        formulas.add(parse_a1(ref.group(1)))
+                out[sheet] = (cells, formulas)
+            return out
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):
+        return {}
+
+
+@pytest.mark.parametrize("path", SEEDS + TEMPLATES + REAL, ids=lambda p: p.name)
+def test_number_formats_and_formulas_as_read_cell_by_cell(path):
+    data = path.read_bytes()
+    assert numfmt.read_formats(io.BytesIO(data)) == plain_formats(data)
+
+
+def test_the_scan_finds_formulas_and_percent_cells():
+    """The reference itself must see something, or the comparison above proves nothing."""
+    found = [plain_formats(p.read_bytes()) for p in SEEDS]
+    assert sum(len(f) for book in found for _, f in book.values()) > 500
+    assert sum(len(c) for book in found for c, _ in book.values()) > 100
+
+
+def test_formula_cells_in_odd_places():
+    xml = ('<sheetData><row r="1"><c r="A1" s="1"/><c r="B1"><f>SUM(A1)</f><v>1</v></c>'
+           '<c r="C1"><v>2</v><f>C9</f></c><c r="D1" t="inlineStr"><is><t>f</t></is></c></row></sheetData>'
+           '<conditionalFormatting><cfRule><formula>A1</formula></cfRule></conditionalFormatting>'
+           '<dataValidations><dataValidation><formula1>$A$1</formula1></dataValidation></dataValidations>')
+    assert numfmt._formula_cells(xml) == {(1, 2), (1, 3)}
+
+
+def _reads():
+    reads = []
+    for path in SEEDS + TEMPLATES:
+        reads += read_forms(read_grid_fast(path), path)
+    return reads
+
+
+def _varied(instance):
+    """The same layout with other values: the shape's formulas must not change."""
+    if not getattr(instance, "indicators", None):
+        return instance
+    indicators = [dataclasses.replace(ind, target="≥95%", actual="12.5万人", weight=Decimal(7), direction="反向",
+                                      scoring_rule="直接赋分") for ind in instance.indicators]
+    return dataclasses.replace(instance, indicators=indicators, year=2031)
+
+
+def test_formulas_by_layout_shape_equal_the_full_plan():
+    reads = _reads()
+    shaped = [r for r in reads if r.instance.form in _BY_SHAPE]
+    assert {r.instance.form for r in shaped} == _BY_SHAPE
+    _skeletons.clear()
+    for read in reads:
+        layout_plans(_varied(read.instance))   # every shape remembered from other values
+    compared = 0
+    _moved.clear()
+    for read in reads:
+        expected_formulas(dataclasses.replace(read, instance=_varied(read.instance)), {})
+    for read in reads:
+        full = formulas_for(read, layout_plans(read.instance, memo=False))
+        assert formulas_for(read, layout_plans(read.instance)) == full
+        assert expected_formulas(read, {}) == full
+        # the same form found two rows lower (a clerk inserted rows above it): the formulas move with it
+        lower = dataclasses.replace(read, cells={k: (s, r + 2, c) for k, (s, r, c) in read.cells.items()})
+        moved = formulas_for(lower, layout_plans(read.instance, memo=False))
+        assert expected_formulas(lower, {}) == moved
+        assert moved != full or not full
+        compared += len(full) if read.instance.form in _BY_SHAPE else 0
+    assert compared > 300
+
+
+@pytest.mark.parametrize("form", sorted(_BY_SHAPE))
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_blank_layouts_of_one_shape_have_the_same_formulas(form, n):
+    def skeleton(instance):
+        return [[(c.row, c.col, c.field, c.formula) for c in p.cells if c.field or c.formula]
+                for p in layout.plan_workbook(instance).sheets]
+
+    blank = layout.blank_instance(form, 2024, region="某地")
+    blank = dataclasses.replace(blank, indicators=[model.Indicator(level1="产出指标", target="≥1")] * n)
+    other = dataclasses.replace(layout.blank_instance(form, None), indicators=[model.Indicator()] * n)
+    assert skeleton(blank) == skeleton(other)
+
+
+def plain_relocate(formula, plan_keys, cells, sheet):
+    out, ok = [], True
+    for n, part in enumerate(formula.split('"')):
+        if n % 2:
+            out.append(part)
+            continue
+
+        def move(m):
+            nonlocal ok
+            key = plan_keys.get((int(m.group(2)), col_index(m.group(1))))
+            where = cells.get(key) if key else None
+            if where is None or where[0] != sheet:
+                ok = False
+                return m.group(0)
+            return a1(where[1], where[2])
+
+        out.append(_REF.sub(move, part))
+    return '"'.join(out) if ok else None
+
+
+def test_relocation_as_by_substitution():
+    compared = 0
+    for read in _reads():
+        for plan in layout.plan_workbook(read.instance).sheets:
+            keys = {(cp.row, cp.col): cp.field for cp in plan.cells if cp.field}
+            for cp in plan.cells:
+                if cp.formula and cp.field in read.cells:
+                    sheet = read.cells[cp.field][0]
+                    assert relocate(cp.formula, keys, read.cells, sheet) == \
+                        plain_relocate(cp.formula, keys, read.cells, sheet)
+                    compared += 1
+    assert compared > 1000
+    assert relocate('=IF(A1="B2",B2,"")', {(1, 1): "x", (2, 2): "y"}, {"x": ("s", 5, 3), "y": ("s", 9, 1)}, "s") \
+        == '=IF(C5="B2",A9,"")'
+    assert relocate("=A1+B2", {(1, 1): "x"}, {"x": ("s", 5, 3)}, "s") is None
