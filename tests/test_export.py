@@ -73,3 +73,18 @@ def test_parquet_without_pyarrow_is_a_one_line_chinese_refusal(tmp_path, monkeyp
     assert result.exit_code == 2
     assert "需要 pyarrow" in result.output and "pip install pyarrow" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_the_formulas_hidden_helper_cells_are_not_exported(tmp_path):
+    """The hidden helper columns (headers xlt…, e.g. a derived table's 附表 figures in 万元) are the
+    formulas' working cells, not the form's data: the long table leaves them out, keeps 测算值."""
+    from xltool.derive import derive_targets
+
+    derived = derive_targets(next(WORKBOOKS.glob("004_01_*.xlsx")), tmp_path / "d")
+    out = tmp_path / "derived.csv"
+    export_long([r.path for r in derived], out)
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert not frame.column.str.startswith("xlt").any()
+    measured = frame[(frame.item == "其他支出占基金支出比重") & (frame.column == "测算值")
+                     & frame.file.str.contains("城乡居民基本养老保险")]
+    assert measured.text.tolist() == ["0.71%"]      # seed 004: (71171 − 70667) / 71171

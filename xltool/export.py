@@ -30,6 +30,7 @@ _INDICATOR_LABELS = {c.key: c.label for cols in layout.INDICATOR_COLUMNS.values(
 _HEADER_LABELS = {key: label for rows in layout.HEADERS.values() for pairs in rows for label, key in pairs}
 _HEADER_LABELS.update({key: label for rows in layout.FOOTERS.values() for label, key in rows})
 _COMPUTED_INDICATOR = {c.key for cols in layout.INDICATOR_COLUMNS.values() for c in cols if c.computed}
+_HELPER_COLUMNS = {c.key for cols in layout.INDICATOR_COLUMNS.values() for c in cols if c.hidden}
 
 
 def _number_and_unit(text: str):
@@ -91,6 +92,8 @@ def rows_for(read: ReadForm, file: str, grid_values) -> list[dict]:
                 continue
             table, item, column, computed = described
         elif parts[0] == "ind":
+            if parts[2] in _HELPER_COLUMNS:   # the formulas' hidden helper cells (xlt…): not the form's data
+                continue
             indicators = instance.indicators
             indicator = indicators[int(parts[1])]
             table, item, column = "绩效指标", indicator.level3, _INDICATOR_LABELS.get(parts[2], parts[2])
