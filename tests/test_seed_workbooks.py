@@ -50,3 +50,21 @@ def test_seed_004_stated_figures_survive_as_cached_values():
     assert str(book.tables["income_exec"].row("total").percent) == "104.22"
     assert book.tables["balance"].row("in.total").values == [None, None]      # blank in the seed
     assert book.tables["balance"].row("in.grand_total").values == [2876731, 3113315]
+
+
+def test_committed_workbooks_are_a_fresh_import(tmp_path):
+    """workbooks/ is what `xltool import seeds/*.txt -o workbooks` writes today (every part but the
+    timestamps of docProps/core.xml), so tests that start from it test today's layout."""
+    import zipfile
+
+    def parts(path):
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+    for seed in sorted(SEEDS.glob("*.txt")):
+        workbooks.import_seed(seed, tmp_path)
+    fresh = sorted(p.name for p in tmp_path.glob("*.xlsx"))
+    assert fresh == sorted(p.name for p in WORKBOOKS.glob("*.xlsx"))
+    stale = [name for name in fresh if parts(tmp_path / name) != parts(WORKBOOKS / name)]
+    assert not stale, ("workbooks/ drifted from the importer and the templates: regenerate with "
+                       f"`xltool import seeds/*.txt -o workbooks --overwrite` ({len(stale)} files: {stale[:3]})")
