@@ -211,13 +211,7 @@ def test_a_failed_copy_into_a_hard_linked_file_names_the_backup(where, tmp_path,
             raise OSError(errno.ENOSPC, "No space left on device")
         monkeypatch.setattr(os, "posix_fallocate", full)
     else:                      # the device fails half-way through the copy
-        real_pwrite = os.pwrite
-
-        def broken(fd, data, offset):
-            if offset:
-                raise OSError(errno.EIO, "Input/output error")
-            return real_pwrite(fd, bytes(data[:100]), offset)
-        monkeypatch.setattr(os, "pwrite", broken)
+        _fail_after_100_bytes(monkeypatch)
     result = runner.invoke(app, ["recompute", str(f), "--in-place"])
     message = result.output.replace("\n", "")
     backup = tmp_path / "f.bak.xlsx"
@@ -233,6 +227,17 @@ def test_a_failed_copy_into_a_hard_linked_file_names_the_backup(where, tmp_path,
         assert again.exit_code == 2 and str(backup) in again.output.replace("\n", "") and "恢复" in again.output
         shutil.copyfile(backup, f)                                           # … as it says
         assert digest(tmp_path / "g.xlsx") == before
+
+
+def _fail_after_100_bytes(monkeypatch):
+    """The device fails half-way through a copy: the first 100 bytes are written, then EIO."""
+    real_pwrite = os.pwrite
+
+    def broken(fd, data, offset):
+        if offset:
+            raise OSError(errno.EIO, "Input/output error")
+        return real_pwrite(fd, bytes(data[:100]), offset)
+    monkeypatch.setattr(os, "pwrite", broken)
 
 
 def test_a_cut_copy_into_a_file_changed_since_its_backup_loses_none_of_the_changes(tmp_path, monkeypatch):
@@ -251,13 +256,7 @@ def test_a_cut_copy_into_a_file_changed_since_its_backup_loses_none_of_the_chang
         fh.truncate(0)
         fh.write((tmp_path / "edited.xlsx").read_bytes())
     edited = digest(f)
-    real_pwrite = os.pwrite
-
-    def broken(fd, data, offset):
-        if offset:
-            raise OSError(errno.EIO, "Input/output error")
-        return real_pwrite(fd, bytes(data[:100]), offset)
-    monkeypatch.setattr(os, "pwrite", broken)
+    _fail_after_100_bytes(monkeypatch)
     result = runner.invoke(app, ["recompute", str(f), "--in-place"])
     kept = tmp_path / "f.上次.bak.xlsx"
     assert result.exit_code == 2 and str(kept) in result.output.replace("\n", ""), result.output
