@@ -89,16 +89,21 @@ def test_derive_check_recompute_check_round_trip(derived, which, tmp_path):
             assert after[name] == golden, (fund, name)
 
 
+def _typed(source, path, indicator: str, field: str, value):
+    """A copy of ``source`` at ``path`` with ``value`` typed into one indicator's cell (``ind.N.field``)."""
+    shutil.copy(source, path)
+    (read,) = workbooks.read_workbook(path)
+    i = [ind.level3 for ind in read.instance.indicators].index(indicator)
+    sheet, r, c = read.cells[f"ind.{i}.{field}"]
+    wb = openpyxl.load_workbook(path)
+    wb[sheet].cell(r, c).value = value
+    wb.save(path)
+    return path
+
+
 def test_a_value_typed_over_a_derived_cell_gets_the_appendix_figure_back(derived, tmp_path):
     _, given, _ = derived
-    path = tmp_path / "typed.xlsx"
-    shutil.copy(given["resident_pension"], path)
-    (read,) = workbooks.read_workbook(path)
-    i = [ind.level3 for ind in read.instance.indicators].index("其他支出占基金支出比重")
-    sheet, r, c = read.cells[f"ind.{i}.measured"]
-    wb = openpyxl.load_workbook(path)
-    wb[sheet].cell(r, c).value = "0.5%"
-    wb.save(path)
+    path = _typed(given["resident_pension"], tmp_path / "typed.xlsx", "其他支出占基金支出比重", "measured", "0.5%")
     result = process.recompute_file(path, tmp_path / "out.xlsx")
     (typed,) = [f for f in result.findings if f.rule == "XT123"]
     assert (typed.found, typed.expected) == ("0.5%", "0.71%")
@@ -122,14 +127,7 @@ def test_libreoffice_recalculates_the_derived_figures(derived, tmp_path):
             process.recompute_file(path, recomputed)
             sources.append(recomputed)
     # 70600 万元 is 7.0599999… in binary: the truncation to 亿元 must still give 7.06 (against 3.59亿元±5%)
-    edge = flat / "edge.xlsx"
-    shutil.copy(given["resident_pension"], edge)
-    (read,) = workbooks.read_workbook(edge)
-    i = [ind.level3 for ind in read.instance.indicators].index("社会保险费收入")
-    sheet, r, c = read.cells[f"ind.{i}.h_wnum"]
-    wb = openpyxl.load_workbook(edge)
-    wb[sheet].cell(r, c).value = 70600
-    wb.save(edge)
+    edge = _typed(given["resident_pension"], flat / "edge.xlsx", "社会保险费收入", "h_wnum", 70600)
     process.recompute_file(edge, edge)
     assert shown(edge)["社会保险费收入"] == ("7.06亿元", "未达标")
     sources.append(edge)
