@@ -185,7 +185,8 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
         _fail(f"{src}：不是文件夹")
     if outdir.resolve() == src.resolve():
         _fail("输出文件夹不能与输入文件夹相同（xltool 从不改写输入文件）")
-    total = len(bulk.walk_names(src, skip=outdir))
+    names = bulk.walk_names(src, skip=outdir)
+    total = len(names)
     if not total:
         _fail(f"{src}：文件夹中没有工作簿（.xlsx / .xlsm / .xls）")
     columns = (TextColumn("[bold]处理中"), BarColumn(), MofNCompleteColumn(), TextColumn("剩余"),
@@ -194,7 +195,8 @@ def convert(src: Path = typer.Argument(..., help="输入文件夹（含子文件
         task = progress.add_task("convert", total=total)
         try:
             summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
-                                   on_progress=lambda row: progress.advance(task), overwrite=overwrite)
+                                   on_progress=lambda row: progress.advance(task), overwrite=overwrite,
+                                   names=names)
         except workbooks.XltoolError as exc:
             _fail(exc)
     for row in summary.rows:

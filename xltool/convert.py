@@ -325,20 +325,23 @@ def _results(names: list[str], root: Path, outdir: Path, jobs: int, check_only: 
 
 def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check_only: bool = False,
             on_progress=None, scheduler: str | None = None, timeout: float | None = None,
-            memory_mb: int | None = None, names_from_root: bool = False, overwrite: bool = False) -> ConvertSummary:
+            memory_mb: int | None = None, names_from_root: bool = False, overwrite: bool = False,
+            names: list[str] | None = None) -> ConvertSummary:
     """Process every workbook under root; the summary workbook goes to outdir/汇总.xlsx.
 
     Outputs that exist already (the mirrored workbooks, 汇总.xlsx) refuse the run before anything is
     written, unless ``overwrite`` (``io.outputs``).
     names_from_root: reasons name a file by its path under root, not by root's own path (root is a
     temporary folder the user never saw: the checking page's uploads).
+    names: the inputs as ``walk_names(root, skip=outdir)`` gives them, when the caller has walked
+    the folder already (the CLI, for its progress bar's total).
 
     timeout (seconds) and memory_mb (address space a worker may add) bound each file
     (defaults ``TIMEOUT`` and ``MEMORY_MB``; 0 for memory: no ceiling). An operating-system error
     on the outputs (the summary cannot be written) is an ``XltoolError`` naming the path.
     """
     root, outdir = Path(root), Path(outdir)
-    names = walk_names(root, skip=outdir)
+    names = walk_names(root, skip=outdir) if names is None else names
     refused = {} if check_only else collisions(names)
     inputs = {os.path.realpath(os.path.join(root, n)) for n in names}
     if not check_only:
