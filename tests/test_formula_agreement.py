@@ -374,11 +374,16 @@ def test_regional_target_shares_follow_the_amounts_a_clerk_changes(tmp_path):
     _, r, c = form.cells["expenditure_yi"]
     wb[sheet].cell(r, c).value = 7.2
     wb.save(tmp_path / "typed.xlsx")
+    wb = openpyxl.load_workbook(written)   # a floor instead: 0.70% is only an upper bound, so never 达标
+    _, r, c = form.cells[f"ind.{other}.target"]
+    wb[sheet].cell(r, c).value = "≥0.6%"
+    wb.save(tmp_path / "floor.xlsx")
     shown = []
-    for path in libreoffice.recalc([written, tmp_path / "typed.xlsx"], tmp_path / "lo"):
+    for path in libreoffice.recalc([written, tmp_path / "typed.xlsx", tmp_path / "floor.xlsx"], tmp_path / "lo"):
         ws = openpyxl.load_workbook(path, data_only=True)[sheet]
         shown.append(tuple(ws.cell(*form.cells[f"ind.{i}.{k}"][1:]).value
                            for i in (fee, other) for k in ("measured", "judgement")))
     assert shown[0] == ("31.83%", "达标", "0.70%", "需人工判断")
     assert shown[1] == ("17.95%", "未达标", "1.94%", "需人工判断")
+    assert shown[2] == ("31.83%", "达标", "0.70%", "需人工判断")
 

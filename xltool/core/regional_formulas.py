@@ -108,6 +108,8 @@ def basis_outcome(helpers: dict[str, object]) -> tuple[str | None, str]:
         met = {"≥": m >= lo, ">": m > lo, "≤": m <= lo, "<": m < lo}[op]
     else:
         met = (m > lo if op[0] == "(" else m >= lo) and (m < hi if op[1] == ")" else m <= hi)
+    if kind == "other" and op not in ("≤", "<"):   # an upper bound proves nothing against a floor
+        met = False
     return text, "达标" if met else ("需人工判断" if kind == "other" else "未达标")
 
 
@@ -132,7 +134,8 @@ def indicator_formulas(L: dict[str, str], r: int, income: str, spending: str) ->
         "h_m": f'=IF({kind}="","",IF(ISNUMBER({wnum}),{from_budget},{from_form}))',
         "measured": f'=IF({m}="","",TEXT({m},"0.00")&{unit})',
         "judgement": (f'=IF({kind}="","",IF(OR({m}="",{op}=""),"需人工判断",'
-                      f'IF({met},"达标",IF({kind}="other","需人工判断","未达标"))))'),
+                      f'IF(AND({met},OR({kind}<>"other",{op}="≤",{op}="<")),"达标",'
+                      f'IF({kind}="other","需人工判断","未达标"))))'),
     }
 
 

@@ -7,8 +7,9 @@ DOMAIN.md, F1. Amounts are in 亿元; a bound (``≥ 615.31亿元``) or a tolera
 - 待遇支出占基金支出比重 = 待遇支出 / (支出预算金额 − an amount the target's note excludes,
   ``不包括上解全国统筹调剂资金支出50.04亿元``);
 - 其他支出占基金支出比重 = (支出 − 待遇支出) / 支出 (the same exclusion applies). The 附表 do
-  not itemise 其他支出, so this is an upper bound: met when the bound meets the target,
-  otherwise 需人工判断 (a warning says why). When 待遇支出 is itself a one-sided bound
+  not itemise 其他支出, so this is an upper bound: met when the bound meets an upper-limit
+  target (≤, <), otherwise 需人工判断 (a warning or, against a floor or a range, information says
+  why; the 附表 path of ``calc.derive`` judges the same way). When 待遇支出 is itself a one-sided bound
   (``≤584.35亿元``) nothing can be derived: measured None, 需人工判断.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from decimal import Decimal
 
 from xltool.core.arith import round_half_up
 from xltool.core.calc.score import MANUAL, MET, NOT_MET, amount_in
-from xltool.core.values import BARE, BOUND, EQ, TOLERANCE, Value, compare
+from xltool.core.values import BARE, BOUND, EQ, TOLERANCE, UPPER_OPS, Value, compare
 
 FEE_SHARE, BENEFIT_SHARE, OTHER_SHARE = "fee_share", "benefit_share", "other_share"
 _EXCLUDED = re.compile(r"(?:不包括|不包含|不含|扣除)[^0-9]*?(\d+(?:\.\d+)?)\s*(亿元|万元)")
@@ -108,7 +109,8 @@ def derive_regional(instance, values) -> list[Derived]:
         if d.measured is not None:
             met = compare(target, d.measured)
             d.judgement = MANUAL if met is None else (MET if met else NOT_MET)
-            if d.upper_bound and met is False:
+            # v ≤ the bound: meeting an upper limit proves v meets it; nothing else is proved either way
+            if d.upper_bound and (met is False or target.effective_op() not in UPPER_OPS):
                 d.judgement = MANUAL
         out.append(d)
     return out

@@ -3,7 +3,8 @@ cannot confirm.
 
 - 其他支出占基金支出比重 = (支出 − 待遇支出) / 支出 is only an upper bound: the 附表 do not
   itemise 其他支出 (transfers out may hide in the remainder). When that bound exceeds the
-  target it is a warning that says so, never an error.
+  target it is a warning that says so, never an error; against a floor or a range (``≥0.6%``) the
+  bound proves nothing: information, and 是否达标 stays 需人工判断, never 达标.
 - When 社会保险待遇支出 is itself a one-sided bound (``≤584.35亿元``), or an amount is
   missing, the share cannot be derived at all: information "无法核实", never a made-up share.
 
@@ -16,6 +17,7 @@ from xltool.core.calc.score import MANUAL
 from xltool.core.calc.targets import label_of, target_facts
 from xltool.core.findings import INFO, WARNING, Finding
 from xltool.core.model import REGIONAL_TARGET
+from xltool.core.values import UPPER_OPS
 
 CODE, NAME, SEVERITY, FORMS = "XT114", "衍生指标无法核实/不符", WARNING, (REGIONAL_TARGET,)
 
@@ -31,6 +33,10 @@ def check(ctx):
         if d.measured is None:
             yield Finding(CODE, INFO, f"{NAME}：“{name}”无法核实：{d.reason}", f"ind.{d.index}.judgement",
                           target, "无法推算", related)
+        elif d.upper_bound and d.judgement == MANUAL and calcs[d.index].target.effective_op() not in UPPER_OPS:
+            yield Finding(CODE, INFO, f"{NAME}：按{d.basis}推算“{name}”为 {d.formula} = {d.text}，但附表未单列"
+                          f"其他支出，该值只是上限（实际比重可能更低），无法核验下限目标 {target}，请人工判断",
+                          f"ind.{d.index}.judgement", target, f"{d.text}（上限）", related)
         elif d.upper_bound and d.judgement == MANUAL:
             yield Finding(CODE, SEVERITY,
                           f"{NAME}：按{d.basis}推算“{name}”为 {d.formula} = {d.text}，高于目标 {target}；"
