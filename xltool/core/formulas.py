@@ -99,6 +99,14 @@ def _q(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def met_formula(op: str, x: str, lo: str, hi: str) -> str:
+    """Formula text: does ``x`` meet the comparator in ``op`` (≥ > ≤ < against ``lo``, or a range
+    such as ``[)`` between ``lo`` and ``hi``)? The cells are A1 references."""
+    in_range = f'AND(IF(LEFT({op},1)="(",{x}>{lo},{x}>={lo}),IF(RIGHT({op},1)=")",{x}<{hi},{x}<={hi}))'
+    return (f'IF({op}="≥",{x}>={lo},IF({op}=">",{x}>{lo},IF({op}="≤",{x}<={lo},'
+            f'IF({op}="<",{x}<{lo},{in_range}))))')
+
+
 def indicator_formulas(L: dict[str, str], r: int, config) -> dict[str, str]:
     """Formulas of one self-evaluation indicator row; ``L`` maps column keys to letters."""
     c = {k: f"{v}{r}" for k, v in L.items()}
@@ -122,13 +130,11 @@ def indicator_formulas(L: dict[str, str], r: int, config) -> dict[str, str]:
                   f"IF({lo}=0,0,{x}*100/{lo}),IF({x}=0,0,{hi}*100/{x})))")
     rate_single = (f'IF(OR({eop}="≥",{eop}=">"),IF({lo}=0,IF({met},100,0),{x}*100/{lo}),'
                    f"IF({x}=0,IF({met},100,0),{lo}*100/{x}))")
-    met_range = f'AND(IF(LEFT({eop},1)="(",{x}>{lo},{x}>={lo}),IF(RIGHT({eop},1)=")",{x}<{hi},{x}<={hi}))'
     return {
         "h_w": weight_points_formula(c["weight"]),
         "h_eop": f'=IF({op}="","",IF(RIGHT({op},1)="?",IF({E}="反向","≤",IF({E}="正向","≥",LEFT({op},1))),{op}))',
         "h_x": f'=IF({op}="","",IF(ISNUMBER({F}),{F}*IF(LEFT(CELL("format",{F}),1)="P",100,1),IF({act}="","",{act})))',
-        "h_met": (f'=IF(OR({x}="",{eop}=""),"",IF({eop}="≥",{x}>={lo},IF({eop}=">",{x}>{lo},'
-                  f'IF({eop}="≤",{x}<={lo},IF({eop}="<",{x}<{lo},{met_range})))))'),
+        "h_met": f'=IF(OR({x}="",{eop}=""),"",{met_formula(eop, x, lo, hi)})',
         "h_share": f"={share_f}",
         "judgement": (f'=IF(OR({F}="",{D}=""),"",IF({met}<>"",IF({met},"达标","未达标"),'
                       f'IF({share}<>"",IF({share}>=1,"达标","未达标"),"需人工判断")))'),

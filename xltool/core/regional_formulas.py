@@ -30,7 +30,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from xltool.core import model
-from xltool.core.formulas import effective_op, indicator_columns, target_parts
+from xltool.core.formulas import effective_op, indicator_columns, met_formula, target_parts
 
 VALUE_HELPERS = ("h_kind", "h_amt", "h_excl", "h_op", "h_lo", "h_hi", "h_wnum", "h_wden")
 HELPERS = (*VALUE_HELPERS, "h_m")
@@ -127,9 +127,7 @@ def indicator_formulas(L: dict[str, str], r: int, income: str, spending: str) ->
     from_form = (f'IF({amt}="","",IF(NOT(ISNUMBER(IF({kind}="fee",{income},{spending}))),"",'
                  f'IF({den}<=0,"",ROUND({num}*100/{den},2))))')
     unit = f'IF({kind}="yi","亿元",IF({kind}="months","个月","%"))'
-    met_range = f'AND(IF(LEFT({op},1)="(",{m}>{lo},{m}>={lo}),IF(RIGHT({op},1)=")",{m}<{hi},{m}<={hi}))'
-    met = (f'IF({op}="≥",{m}>={lo},IF({op}=">",{m}>{lo},IF({op}="≤",{m}<={lo},'
-           f'IF({op}="<",{m}<{lo},{met_range}))))')
+    met = met_formula(op, m, lo, hi)
     return {
         "h_m": f'=IF({kind}="","",IF(ISNUMBER({wnum}),{from_budget},{from_form}))',
         "measured": f'=IF({m}="","",TEXT({m},"0.00")&{unit})',
