@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent / "bad_inputs"))
 import make_corpus  # noqa: E402

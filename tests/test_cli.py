@@ -2,7 +2,7 @@
 import json
 import shutil
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import ROOT, SEEDS
 from xltool.cli import app
@@ -80,3 +80,10 @@ def test_addin_build(tmp_path):
     assert (tmp_path / "xltool.xlam").exists() and not (tmp_path / "XltoolRibbon.bas").exists()
     from xltool.excel import addin
     assert addin.missing_callbacks(tmp_path / "xltool.xlam") == set()   # the callbacks are inside
+
+
+def test_bundle_help_names_the_default_pythons():
+    from xltool.excel.bundle import PYTHONS
+
+    result = runner.invoke(app, ["addin", "bundle", "--help"], terminal_width=200)
+    assert f"默认 {PYTHONS[0]}–{PYTHONS[-1]}" in result.output, result.output

@@ -1,10 +1,12 @@
-"""The command line speaks Chinese (Typer's and Click's own texts included) and exits alike everywhere:
+"""The command line speaks Chinese (Click's own texts included) and exits alike everywhere:
 0 fine, 1 errors found in the forms, 2 an input could not be read or the command was misused."""
 import json
 import re
+import subprocess
+import sys
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import ROOT
 from xltool import __version__
@@ -14,7 +16,10 @@ runner = CliRunner()
 WB = ROOT / "workbooks"
 ENGLISH = ("Usage", "Options", "Arguments", "Commands", "Show this message", "Missing", "required", "default",
            "Error", "Try ", "No such", "Invalid value", "<bool>", "<str>", "<int>", "<path>", "list[", "[OPTIONS]",
-           "COMMAND", "ARGS", "requires an argument", "unexpected extra")
+           "COMMAND", "ARGS", "requires an argument", "unexpected extra",
+           # Click's own words: type names, tags and messages
+           "Positional", "INTEGER", "TEXT", "PATH", "FLOAT", "BOOLEAN", "env var", "Aborted", "DEPRECATED",
+           "is not a valid", "does not exist", "Did you mean", "Possible options", "extra argument")
 # ASCII words a clerk may legitimately see: the program, option names, file kinds, product names.
 ALLOWED = {"xltool", "text", "json", "csv", "xlsx", "xlsm", "xls", "parquet", "docx", "html", "md", "pandas", "Excel",
            "Office", "js", "xlwings", "https", "PEM", "HTTPS", "jinja2", "explain", "j2", "bas", "xlam", "CPU", "Dask",
@@ -23,11 +28,8 @@ ALLOWED = {"xltool", "text", "json", "csv", "xlsx", "xlsm", "xls", "parquet", "d
 
 
 def commands():
-    from typer.main import get_command
-
-    group = get_command(app)
     out = [[]]
-    for name, command in group.commands.items():
+    for name, command in app.commands.items():
         out.append([name])
         for sub in getattr(command, "commands", {}):
             out.append([name, sub])
@@ -55,8 +57,13 @@ def test_help_is_chinese(path):
     (["template"], "缺少参数 '表单'"),
     (["template", "budget-tables"], "缺少选项 '-o' / '--output'"),
     (["template", "budget-tables", "-o"], "选项 '-o' 需要一个值"),
-    (["template", "budget-tables", "-o", "x.xlsx", "--year", "abc"], "'--year' 的值无效：应为整数"),
-    (["check", "--bogus", "x"], "没有这个选项：--bogus"),
+    (["template", "budget-tables", "-o", "x.xlsx", "--year", "abc"], "'--year' 的值无效：'abc' 不是整数"),
+    (["serve", "--keep-days", "abc"], "'--keep-days' 的值无效：'abc' 不是数字"),
+    (["convert", "x", "-o", "y", "-j", "abc"], "的值无效：'abc' 不是整数"),
+    (["check", "x", "--fromat", "json"], "没有这个选项：'--fromat'（是否要用 '--format'？）"),
+    (["addin", "bogus"], "没有这个命令"),
+    (["rollover"], "缺少参数 '路径'"),
+    (["check", "--bogus", "x"], "没有这个选项：'--bogus'"),
     (["bogus"], "没有这个命令"),
     (["template", "a", "b", "-o", "x.xlsx"], "多余的参数：b"),
 ])
@@ -65,8 +72,17 @@ def test_usage_errors_are_chinese_and_exit_2(args, message):
     assert result.exit_code == 2
     assert message in result.output, result.output
     assert not any(phrase in result.output for phrase in ENGLISH), result.output
-    if args != ["template", "budget-tables", "-o"]:
-        assert "用法：xltool" in result.output
+    assert "用法：xltool" in result.output and "错误：" in result.output
+    assert re.search(r"运行 'xltool[\w -]* --help' 查看帮助。", result.output), result.output
+
+
+@pytest.mark.parametrize("args", [[], ["addin"]], ids=["xltool", "addin"])
+def test_a_group_alone_prints_its_help_and_exits_2(args):
+    result = runner.invoke(app, args, terminal_width=80, prog_name="xltool")
+    assert result.exit_code == 2
+    assert "用法：xltool" in result.output and "命令：" in result.output
+    assert not re.search(r"^错误：", result.output, flags=re.M), result.output
+    assert not any(phrase in result.output for phrase in ENGLISH), result.output
 
 
 def test_version():
@@ -112,22 +128,62 @@ def test_exit_codes_alike_for_every_command(tmp_path):
     assert missing.exit_code == 2 and "无此文件.xlsx" in missing.output
 
 
-def test_a_plain_typer_sub_app_is_localised_too():
-    import typer
+def test_a_plain_click_sub_group_is_localised_too():
+    import click
 
-    from xltool.clizh import ZhTyper
+    from xltool.clizh import ZhGroup
 
-    root, plain = ZhTyper(), typer.Typer()
+    root, plain = ZhGroup("root"), click.Group("sub", help="子命令。")
 
     @plain.command("go")
-    def go(count: int = typer.Option(1, "--count", help="次数")):
+    @click.option("--count", type=int, default=1, help="次数")
+    @click.argument("name")
+    def go(count, name):
         """走。"""
 
     @root.command("other")
     def other():
         """另一个。"""
 
-    root.add_typer(plain, name="sub")
+    root.add_command(plain)
     result = runner.invoke(root, ["sub", "go", "--help"], prog_name="xltool", terminal_width=200)
-    assert "用法：xltool sub go [选项]" in result.output and "<整数>" in result.output
-    assert "显示此帮助并退出。" in result.output and "Options" not in result.output
+    assert "用法：xltool sub go [选项] NAME" in result.output and "<整数>" in result.output
+    assert "[默认：1]" in result.output and "显示此帮助并退出。" in result.output
+    assert not any(phrase in result.output for phrase in ENGLISH), result.output
+    result = runner.invoke(root, ["sub", "go", "--count", "x", "n"], prog_name="xltool")
+    assert result.exit_code == 2 and "'--count' 的值无效：'x' 不是整数" in result.output, result.output
+    result = runner.invoke(root, ["sub"], prog_name="xltool", terminal_width=200)
+    assert "命令：" in result.output and "go" in result.output and "Commands" not in result.output
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_help_lines_fit_the_terminal(width):
+    """Chinese characters take two columns: no help line is wider than the terminal, and no line starts
+    with a closing mark (，。）…) or breaks a [tag]."""
+    import unicodedata
+
+    def display_width(line):   # measured here, not with the code under test
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    for path in commands():
+        result = runner.invoke(app, [*path, "--help"], terminal_width=width, prog_name="xltool")
+        for line in result.output.splitlines():
+            assert display_width(line) <= width, (path, line)
+            assert not re.match(r"\s*[，。、；：）》」”]", line), (path, line)
+            assert line.count("[") == line.count("]"), (path, line)
+
+
+def test_start_up_imports_neither_typer_pydantic_nor_rich():
+    """`import xltool.cli` and a whole `check` of a small file import no Typer, pydantic or rich (their
+    imports cost about 0.1 s of every start; benchmarks/startup_bench.py times the start)."""
+    small = next(WB.glob("003_01_*.xlsx"))
+    code = ("import sys\nfrom xltool.cli import app\n"
+            "heavy = lambda: sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'pydantic', 'rich'})\n"
+            "print(heavy())\n"
+            f"code = app.main(['check', {str(small)!r}], standalone_mode=False)\n"
+            "print(code, heavy())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[]" and lines[-1] in ("0 []", "1 []"), done.stdout
+    assert any("1 个文件" in line for line in lines), done.stdout   # the check really ran

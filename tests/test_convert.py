@@ -5,7 +5,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import libreoffice
 from conftest import ROOT

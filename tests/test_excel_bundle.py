@@ -20,7 +20,7 @@ pytestmark = pytest.mark.network
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from xltool.cli import app
 
@@ -63,11 +63,11 @@ def test_xlwings_matches_the_addins_vba(built):
 
 
 def test_windows_only_dependencies_are_there(built):
-    """What pip's dry run cannot see from Linux: xlwings needs pywin32, typer colorama, pandas tzdata on Windows."""
+    """What pip's dry run cannot see from Linux: xlwings needs pywin32, pandas tzdata on Windows."""
     from importlib.metadata import requires
 
     have = bundle.wheels_for(built / "wheels", PYTHON)
-    for dist, needed in (("xlwings", "pywin32"), ("typer", "colorama"), ("pandas", "tzdata")):
+    for dist, needed in (("xlwings", "pywin32"), ("pandas", "tzdata")):
         assert any(needed in r and "Windows" in r or needed in r and "win32" in r for r in requires(dist) or ()), dist
         assert needed in have, needed
         assert all(p.name.endswith(("win_amd64.whl", "none-any.whl")) for _, p in have[needed])

@@ -130,7 +130,7 @@ def test_helpers():
 def test_edited_templates_from_a_folder_of_ones_own(tmp_path):
     import shutil
 
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from xltool.cli import app
     from xltool.explain import TEMPLATE_DIR

@@ -3,7 +3,7 @@ Golden figures are seed 004's published narrative."""
 import zipfile
 
 import docx
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import ROOT
 from xltool.cli import app

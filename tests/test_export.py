@@ -63,7 +63,7 @@ def test_number_is_numeric_and_year_region_level_fund_columns(tmp_path):
 def test_parquet_without_pyarrow_is_a_one_line_chinese_refusal(tmp_path, monkeypatch):
     import importlib.util
 
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from xltool.cli import app
 

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import ROOT
 from xltool.cli import app
@@ -181,9 +181,7 @@ def test_an_existing_output_is_refused_before_anything_is_written(name, tmp_path
 
 def test_every_writing_command_has_the_option():
     """The same option, the same help, on every command that writes (serve's archive folders are new)."""
-    import typer.main
-
-    command = typer.main.get_command(app)
+    command = app
     writers = {"template", "import", "export", "recompute", "convert", "rollover", "self-evaluation",
                "derive-targets", "explain", "rollup", "run", "addin build", "addin bundle"}
     found = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import ROOT
 from xltool import process, workbooks

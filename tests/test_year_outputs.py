@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import libreoffice
 from conftest import ROOT

@@ -1,7 +1,7 @@
 """The year's cycle: rollover to next year, and self-evaluations started from target forms."""
 from decimal import Decimal
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import ROOT
 from xltool import process, workbooks
