@@ -48,6 +48,8 @@ class SheetGrid:
         value = self.cells.get((row, col))
         if value is None:
             return ""
+        if type(value) is str:   # most cells: the rest below cannot apply to text
+            return value.strip()
         if isinstance(value, (_dt.date, _dt.datetime)):
             return f"{value.year}/{value.month:02d}/{value.day:02d}"
         if (row, col) in self.formats and self.formats[(row, col)] == PERCENT and _is_number(value):

@@ -158,19 +158,25 @@ _COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in _COL
 _NUMERIC_INDICATOR = {"weight", "score"}
 
 
-def _find_label(sheet: SheetGrid, label: str, prefix: bool = False):
+def _find_label(sheet: SheetGrid, label: str, prefix: bool = False, texts=None):
+    """The first cell (in reading order) whose text is label (or starts with it: ``prefix``).
+    ``texts``: ``_texts(sheet)``, when the caller looks up many labels."""
     want = norm(label)
-    for (r, c), value in sorted(sheet.cells.items()):
-        if isinstance(value, str):
-            text = norm(value)
-            if text == want or (prefix and text.startswith(want)):
-                return r, c
+    for text, rc in (texts if texts is not None else _texts(sheet)):
+        if text == want or (prefix and text.startswith(want)):
+            return rc
     return None
 
 
+def _texts(sheet: SheetGrid) -> list[tuple[str, tuple[int, int]]]:
+    """The text cells of a sheet in reading order, as labels (``norm``) with their places."""
+    return [(norm(value), rc) for rc, value in sorted(sheet.cells.items()) if isinstance(value, str)]
+
+
 def _header_row(sheet: SheetGrid) -> tuple[int, dict[str, int]] | None:
+    cells, text, last = sheet.cells, sheet.text, sheet.max_col + 1
     for r in range(1, sheet.max_row + 1):
-        texts = {c: norm(sheet.text(r, c)) for c in range(1, sheet.max_col + 1)}
+        texts = {c: norm(text(r, c)) for c in range(1, last) if (r, c) in cells}   # blank cells match nothing
         if "一级指标" in texts.values() and "三级指标" in texts.values():
             cols: dict[str, int] = {}
             for key, aliases in _COLUMN_ALIASES.items():
@@ -234,10 +240,11 @@ def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str], formats
         result.cells["title"] = (sheet.name, *title_rc)
     year = _year(sheet) or _int(meta.get("year"))
     instance.year = year
+    texts = _texts(sheet)
     for pairs in layout.HEADERS[form]:
         for label, key in pairs:
             prefix = label.startswith("其中")
-            rc = _find_label(sheet, "其中" if prefix else label, prefix=prefix)
+            rc = _find_label(sheet, "其中" if prefix else label, prefix=prefix, texts=texts)
             if rc is None:
                 continue
             r, c = rc
@@ -257,7 +264,7 @@ def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str], formats
     if form == model.REGIONAL_TARGET:
         instance.region = meta.get("region") or _region_from_title(instance.title)
     for label, key in layout.FOOTERS.get(form, ()):
-        rc = _find_label(sheet, label)
+        rc = _find_label(sheet, label, texts=texts)
         if rc:
             result.cells[key] = (sheet.name, rc[0], value_column(sheet, *rc, form, footer=True))
     _read_indicators(sheet, form, result, formats_known)
@@ -300,24 +307,27 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
     header, cols = found
     footer_labels = {norm(label) for label, _ in layout.FOOTERS.get(form, ())}
     columns = [c.key for c in layout.INDICATOR_COLUMNS[form]]
+    # per column read: (key, col, 1 numeric / 2 text / 0 the cell alone, the label of a numeric one)
+    plan = [(key, c, 1 if key in _NUMERIC_INDICATOR else
+             2 if key not in ("rate", "judgement", "measured") and not key.startswith("h_") else 0,
+             LABELS.get(key, key)) for key, c in cols.items() if key in columns]
+    shown = [(key, c) for key, c in cols.items() if key in ("level1", "level2", "level3", "target", "actual")]
+    text, name, cells = sheet.text, sheet.name, result.cells
     level1 = level2 = ""
     i = 0
     for r in range(header + 1, sheet.max_row + 2):
-        if norm(sheet.text(r, 1)) in footer_labels:
+        if norm(text(r, 1)) in footer_labels:
             break
-        texts = {key: sheet.text(r, c) for key, c in cols.items()}
-        if not any(texts.get(k) for k in ("level1", "level2", "level3", "target", "actual")):
+        if not any(text(r, c) for _, c in shown):
             continue   # a blank row of the template: skip, keep going
         indicator = model.Indicator()
-        for key, c in cols.items():
-            if key not in columns:
-                continue
-            if key in _NUMERIC_INDICATOR:
-                setattr(indicator, key, _decimal(sheet, r, c, result, LABELS.get(key, key), convert=key == "weight",
+        for key, c, kind, label in plan:
+            if kind == 1:
+                setattr(indicator, key, _decimal(sheet, r, c, result, label, convert=key == "weight",
                                                  points=key == "weight"))
-            elif key not in ("rate", "judgement", "measured") and not key.startswith("h_"):
-                setattr(indicator, key, texts[key])
-            result.cells[f"ind.{i}.{key}"] = (sheet.name, r, c)
+            elif kind == 2:
+                setattr(indicator, key, text(r, c))
+            cells[f"ind.{i}.{key}"] = (name, r, c)
         if "actual" in cols and "actual" in columns:
             indicator.actual = _actual(sheet, r, cols["actual"], indicator.target, result, formats_known)
         if "h_wnum" in cols and "h_wden" in cols:    # F1: the 附表's 万元 figures (derive-targets)

@@ -20,7 +20,7 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
     path = Path(path)
     if data is None:
         data = safety.read_bytes(path)
-    safety.precheck(path, data)
+    parts = safety.precheck(path, data, keep=True)   # the parts it read whole serve read_formats too
     import python_calamine as pc
 
     try:
@@ -38,7 +38,7 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
             wb = pc.CalamineWorkbook.from_filelike(stripped)
     except Exception as exc:   # calamine's errors: a corrupt or unsupported file
         raise safety.UnsafeWorkbook(f"{path}：无法读取工作簿（{exc}）") from exc
-    formats = {} if path.suffix.lower() == ".xls" else read_formats(io.BytesIO(data))
+    formats = {} if path.suffix.lower() == ".xls" else read_formats(io.BytesIO(data), parts)
     hidden = {m.name for m in wb.sheets_metadata if str(m.visible).split(".")[-1] != "Visible"}
     sheets = []
     for name in wb.sheet_names:

@@ -57,7 +57,8 @@ def style_kinds(styles: str) -> dict[int, str]:
     return out
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(zf) -> dict[str, str]:
+    """Sheet name → part name; ``zf``: an open package, or anything with its ``read(name)``."""
     return _parts_of(zf.read("xl/workbook.xml").decode("utf-8"), zf.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
 
 
@@ -81,6 +82,9 @@ _REF = re.compile(r'\br="([A-Z]+\d+)"')
 _STYLE = re.compile(r'\bs="(\d+)"')
 
 
+_cell = lru_cache(maxsize=8192)(parse_a1)   # the same few hundred coordinates in every workbook
+
+
 def _formula_cells(xml: str) -> set[tuple[int, int]]:
     """The cells whose content (up to their ``</c>``) holds an ``<f``, found from each ``<f`` back to the
     ``<c`` tag it is in (a sheet has far fewer formulas than cells)."""
@@ -94,7 +98,7 @@ def _formula_cells(xml: str) -> set[tuple[int, int]]:
         if 0 <= end < at and xml[end - 1] != "/" and xml.find("</c>", end, at) < 0:
             ref = _REF.search(xml, start, end)
             if ref:
-                out.add(parse_a1(ref.group(1)))
+                out.add(_cell(ref.group(1)))
         at = xml.find("<f", at + 2)
     return out
 
@@ -105,17 +109,47 @@ def _styled(ids: tuple[int, ...]) -> re.Pattern:
     return re.compile(r'<c\b([^>]*?\bs="(?:%s)"[^>]*?)/?>' % "|".join(map(str, ids)))
 
 
-def read_formats(path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]]:
+class _Package:
+    """The package's parts: from ``parts`` (what ``safety.precheck(keep=True)`` read already) where
+    there, else from the zip, opened only when a part is not there."""
+
+    def __init__(self, path, parts):
+        self.path, self.parts, self.zf = path, parts, None
+
+    def read(self, name: str) -> bytes:
+        data = self.parts.get(name) if self.parts is not None else None
+        if data is None:
+            if self.zf is None:
+                self.zf = zipfile.ZipFile(self.path)
+            data = self.zf.read(name)
+        return data
+
+    def names(self) -> set[str]:
+        if self.parts is not None:
+            return self.parts.names
+        self.zf = zipfile.ZipFile(self.path) if self.zf is None else self.zf
+        return set(self.zf.namelist())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.zf is not None:
+            self.zf.close()
+
+
+def read_formats(path, parts=None) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[int, int]]]]:
     """Sheet name → ({(row, col): PERCENT / DATE}, {formula cells}).
 
     Only the cells that matter are looked at one by one: those whose style is a percent or date
     format and those holding a formula; the scan for them is one regular expression per sheet.
-    Anything unexpected (a legacy .xls, a strict or odd package) gives {}: the formats
-    are an aid to reading, never a reason to refuse a workbook.
+    ``parts``: the parts ``safety.precheck(keep=True)`` read (``safety.Parts``), used instead of
+    reading them again. Anything unexpected (a legacy .xls, a strict or odd package) gives {}: the
+    formats are an aid to reading, never a reason to refuse a workbook.
     """
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
+        with _Package(path, parts) as zf:
+            names = zf.names()
             kinds = style_kinds(zf.read("xl/styles.xml").decode("utf-8")) if "xl/styles.xml" in names else {}
             styled = _styled(tuple(sorted(kinds))) if kinds else None
             out = {}
@@ -130,7 +164,7 @@ def read_formats(path) -> dict[str, tuple[dict[tuple[int, int], str], set[tuple[
                         ref, style = _REF.search(head), _STYLE.search(head)
                         kind = kinds.get(int(style.group(1)))
                         if ref and kind:
-                            cells[parse_a1(ref.group(1))] = kind
+                            cells[_cell(ref.group(1))] = kind
                 out[sheet] = (cells, _formula_cells(xml))
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):

@@ -33,6 +33,8 @@ MAX_RATIO = 200                               # uncompressed / compressed, per p
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 CHUNK = 1 << 20
+KEEP_PART = 4 * CHUNK                         # ``precheck(keep=True)``: parts kept whole for the readers after it,
+KEEP_TOTAL = 32 * CHUNK                       # up to this much of the package (larger ones are streamed as ever)
 
 # The openpyxl fallback: parts it reads and writes back (regular expressions on the part name).
 FALLBACK_KEEPS = [r"\[Content_Types\]\.xml", r"_rels/\.rels", r"docProps/(app|core|custom)\.xml",
@@ -92,9 +94,27 @@ def read_bytes(path: str | Path) -> bytes:
     return data
 
 
-def precheck(path: str | Path, data: bytes | None = None) -> None:
+class Parts(dict):
+    """Part name → bytes of the parts ``precheck(keep=True)`` read whole anyway (worksheets, shared strings,
+    styles, the workbook and its relationships, when small): the readers after it need not open the
+    package again. ``names``: every part name in the package."""
+    names: frozenset = frozenset()
+
+
+def _kept(name: str) -> bool:
+    return name in _KEPT_NAMES or bool(_SHEET_PART.fullmatch(name))
+
+
+_KEPT_NAMES = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedStrings.xml"}
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+def precheck(path: str | Path, data: bytes | None = None, keep: bool = False) -> Parts | None:
     """All the guards, on the file's bytes (read here when not given). A legacy .xls is checked by its
-    records; any other OLE file (a renamed .xls, an encrypted workbook) is refused."""
+    records; any other OLE file (a renamed .xls, an encrypted workbook) is refused.
+
+    ``keep``: return the xlsx parts the checks read whole (``Parts``; None for a legacy .xls), so that
+    one pass over the package serves the checks and the readers after them."""
     path = Path(path)
     if data is None:
         data = read_bytes(path)
@@ -108,18 +128,19 @@ def precheck(path: str | Path, data: bytes | None = None) -> None:
         from xltool.io import biff
 
         biff.check(path, data)
-        return
+        return None
     if path.suffix.lower() == ".xls":
         raise UnsafeWorkbook(f"{path}：扩展名为 .xls，但不是旧版 Excel 文件（文件已损坏或格式不符）")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            check_parts(path, zf)
+            return check_parts(path, zf, Parts() if keep else None)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise UnsafeWorkbook(f"{path}：文件已损坏或不是 xlsx 工作簿（{exc}）") from exc
 
 
-def check_parts(path: Path, zf: zipfile.ZipFile) -> None:
-    """The size, ratio, coordinate and count limits, on an open package."""
+def check_parts(path: Path, zf: zipfile.ZipFile, parts: Parts | None = None) -> Parts | None:
+    """The size, ratio, coordinate and count limits, on an open package; ``parts`` (when given) is
+    filled with the parts read whole (see ``Parts``) and returned."""
     infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
@@ -136,14 +157,25 @@ def check_parts(path: Path, zf: zipfile.ZipFile) -> None:
     if "xl/workbook.bin" in names:
         raise UnsafeWorkbook(f"{path}：这是 Excel 二进制工作簿（.xlsb），xltool 不能读写这种格式，"
                              "请在 Excel 中另存为 .xlsx 后再处理")
-    refuse_doctype(path, zf)
+    refuse_doctype(path, zf, parts)
     if "xl/workbook.xml" not in names:
         raise UnsafeWorkbook(f"{path}：不是 Excel 工作簿（缺少 xl/workbook.xml）")
     for info in infos:
-        if re.fullmatch(r"xl/worksheets/[^/]+\.xml", info.filename):
-            scan_sheet(path, info.filename, _chunks(zf, info))
+        if _SHEET_PART.fullmatch(info.filename):
+            scan_sheet(path, info.filename, _pieces(zf, info, parts))
         elif info.filename == "xl/sharedStrings.xml":
-            scan_strings(path, _chunks(zf, info))
+            scan_strings(path, _pieces(zf, info, parts))
+    if parts is not None:
+        parts.names = frozenset(names)
+    return parts
+
+
+def _pieces(zf: zipfile.ZipFile, info: zipfile.ZipInfo, parts: Parts | None):
+    """The part in the pieces ``_chunks`` reads, from its bytes when they were kept."""
+    data = parts.get(info.filename) if parts is not None else None
+    if data is None or zf.getinfo(info.filename) is not info:   # (a duplicate name: the entry zf.read would give)
+        return _chunks(zf, info)
+    return (data[i:i + CHUNK] for i in range(0, len(data), CHUNK))
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
@@ -180,6 +212,15 @@ def _col(letters: bytes) -> int:
     return n
 
 
+def _merges(piece: bytes):
+    """``_MERGE.finditer(piece)``, started at the tag of the first "mergeCell" (no match can start before
+    it: between a match's "<" and its "mergeCell" there is only a prefix, no "<")."""
+    at = piece.find(b"mergeCell")
+    if at < 0:
+        return ()
+    return _MERGE.finditer(piece, max(piece.rfind(b"<", 0, at), 0))
+
+
 def scan_sheet(path: Path, part: str, chunks) -> None:
     """Every cell coordinate and row number present (not the declared dimension), bounded."""
     max_r = max_c = cells = rows = with_ref = merges = 0
@@ -206,7 +247,7 @@ def scan_sheet(path: Path, part: str, chunks) -> None:
             tags = _CELL_OR_ROW.findall(piece)
             cells += tags.count(b"c")
             rows += tags.count(b"row")
-            for m in (_MERGE.finditer(piece) if b"mergeCell" in piece else ()):
+            for m in _merges(piece):
                 merges += 1
                 if (int(m.group(4)) - int(m.group(2)) + 1) * (_col(m.group(3)) - _col(m.group(1)) + 1) > MAX_CELLS:
                     refuse(f"含有过大的合并区域 {(m.group(1) + m.group(2)).decode()}:{(m.group(3) + m.group(4)).decode()}")
@@ -268,13 +309,24 @@ def lossy_parts(path: str | Path) -> list[str]:
         return fallback_refusal(path, zf)
 
 
-def refuse_doctype(path: Path, zf: zipfile.ZipFile) -> None:
+def refuse_doctype(path: Path, zf: zipfile.ZipFile, parts: Parts | None = None) -> None:
     """Refuse a package with a DOCTYPE in any XML part: Excel rejects every DTD (and a DTD is where entity
-    tricks live). A DOCTYPE precedes the root element, so the first bytes of each part tell."""
+    tricks live). A DOCTYPE precedes the root element, so the first bytes of each part tell.
+
+    ``parts``: the small parts the readers need are read on to their end here and kept (a part that
+    fails to read on is not kept: whoever needs it reads it again and meets the error where it did)."""
+    budget = KEEP_TOTAL
     for info in zf.infolist():
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             with zf.open(info) as fh:
                 head = fh.read(4096)
-            if b"<!DOCTYPE" in head or "<!DOCTYPE".encode("utf-16-le") in head:
-                raise UnsafeWorkbook(f"{path}：无法打开工作簿：部件 {info.filename} 含有 DOCTYPE（文档类型定义）声明，"
-                                     "Excel 不接受这样的文件，已拒绝处理")
+                if b"<!DOCTYPE" in head or "<!DOCTYPE".encode("utf-16-le") in head:
+                    raise UnsafeWorkbook(f"{path}：无法打开工作簿：部件 {info.filename} 含有 DOCTYPE（文档类型定义）声明，"
+                                         "Excel 不接受这样的文件，已拒绝处理")
+                if parts is not None and info.file_size <= min(KEEP_PART, budget) and _kept(info.filename):
+                    parts.pop(info.filename, None)
+                    try:
+                        parts[info.filename] = head + fh.read()
+                    except Exception:   # noqa: BLE001 - read again (and refused) by the scan that needs it
+                        continue
+                    budget -= info.file_size

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,8 +30,15 @@ class Context:
         return self.read.instance
 
 
+_loaded: list = []
+
+
 def load_rules():
-    return [importlib.import_module(f"xltool.core.rules.{name}") for name in RULE_MODULES]
+    """The rule modules in code order (imported once; imported again if one was taken out of
+    ``sys.modules``, as a test may)."""
+    if not _loaded or any(sys.modules.get(m.__name__) is not m for m in _loaded):
+        _loaded[:] = [importlib.import_module(f"xltool.core.rules.{name}") for name in RULE_MODULES]
+    return list(_loaded)
 
 
 def run_rules(ctx: Context, rules=None) -> list[Finding]:
