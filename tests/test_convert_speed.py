@@ -170,3 +170,30 @@ def test_relocation_as_by_substitution():
     assert relocate('=IF(A1="B2",B2,"")', {(1, 1): "x", (2, 2): "y"}, {"x": ("s", 5, 3), "y": ("s", 9, 1)}, "s") \
         == '=IF(C5="B2",A9,"")'
     assert relocate("=A1+B2", {(1, 1): "x"}, {"x": ("s", 5, 3)}, "s") is None
+
+
+def test_budget_formulas_by_shape_equal_the_full_plan():
+    """The 附表's field cells and formulas do not depend on its figures, titles, year or region: formulas
+    remembered from one workbook, used for another of the same shape, equal that one's full plan."""
+    reads = [r for r in _reads() if r.instance.form == model.BUDGET_TABLES]
+    assert len(reads) >= 3
+    compared = 0
+    for read in reads:
+        inst = read.instance
+
+        def refigured(table, k):
+            rows = [dataclasses.replace(row, label=row.label + "x", values=[Decimal(k * 7 + n) for n in range(len(row.values))])
+                    for row in table.rows]
+            return dataclasses.replace(table, title="某表", number="表九", rows=rows, right_rows=rows[:2])
+
+        others = [dataclasses.replace(inst, region="某地", year=(inst.year or 2020) + 3 if inst.year else None),
+                  dataclasses.replace(inst, tables={k: refigured(t, n) for n, (k, t) in enumerate(inst.tables.items())})]
+        for other in others:
+            _skeletons.clear()
+            _moved.clear()
+            assert expected_formulas(read, {}) == formulas_for(read, layout_plans(inst, memo=False))   # remembered
+            again = dataclasses.replace(read, instance=other)
+            full = formulas_for(again, layout_plans(other, memo=False))
+            assert expected_formulas(again, {}) == full and full
+            compared += len(full)
+    assert compared > 1000
