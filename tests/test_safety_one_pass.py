@@ -144,3 +144,14 @@ def test_merges_are_found_from_the_first_merge_tag_on():
     for piece in pieces:
         assert [m.groups() for m in safety._merges(piece)] == [m.groups() for m in safety._MERGE.finditer(piece)]
     assert len(list(safety._merges(pieces[0]))) == 2
+
+
+def test_references_are_found_as_by_white_space_then_r():
+    """``_REF`` finds r="…" from the literal first; it must find what ``\\sr="…"`` finds."""
+    plain = re.compile(rb'\sr="([A-Za-z]*)([0-9]*)"')
+    pieces = [b'<row r="1"><c r="A1" s="2"/><c\tr="XFD1048576"/><c\nr="B"/></row>', b'r="A1"<c r="Z9">',
+              b' r="" r="A1"', b'<c xr="A1" ar="B2"/><c  r="C3"/>', b'\x0cr="AAAA1"\rr="1"\x0br="a1"']
+    pieces += [zipfile.ZipFile(p).read("xl/worksheets/sheet1.xml") for p in SEEDS[:5]]
+    for piece in pieces:
+        assert safety._REF.findall(piece) == plain.findall(piece)
+    assert len(safety._REF.findall(pieces[0])) == 4

@@ -143,10 +143,12 @@ def typed_over(read, stated: dict, computed: dict, formulas: dict[str, str], for
 
     ``formula_cells``: sheet name → set of cells holding a formula, or None when not known.
     """
-    findings, typed = [], {}
+    findings, typed, of_sheet = [], {}, {}
     for key in formulas:
         sheet, r, c = read.cells[key]
-        cells = formula_cells(sheet) if callable(formula_cells) else None
+        if sheet not in of_sheet:   # asked once per sheet
+            of_sheet[sheet] = formula_cells(sheet) if callable(formula_cells) else None
+        cells = of_sheet[sheet]
         if cells is None or (r, c) in cells:
             continue
         value = stated.get(key)

