@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, strategies as st
 from click.testing import CliRunner
 
 from conftest import ROOT
@@ -156,21 +157,33 @@ def test_a_plain_click_sub_group_is_localised_too():
     assert "命令：" in result.output and "go" in result.output and "Commands" not in result.output
 
 
-@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("width", [60, 70, 78, 80, 90, 100, 118, 120])
 def test_help_lines_fit_the_terminal(width):
-    """Chinese characters take two columns: no help line is wider than the terminal, and no line starts
-    with a closing mark (，。）…) or breaks a [tag]."""
+    """Chinese characters take two columns: no help line is wider than the terminal, no line starts
+    with a closing mark (，。）…) or ends with an opening one, and no [tag] is broken."""
     import unicodedata
 
     def display_width(line):   # measured here, not with the code under test
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+        return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in line)   # “”… as two, as a Chinese console
 
     for path in commands():
         result = runner.invoke(app, [*path, "--help"], terminal_width=width, prog_name="xltool")
         for line in result.output.splitlines():
             assert display_width(line) <= width, (path, line)
             assert not re.match(r"\s*[，。、；：）》」”]", line), (path, line)
+            assert not re.search(r"[（《「“]$", line), (path, line)
             assert line.count("[") == line.count("]"), (path, line)
+
+
+@given(st.text(alphabet=st.sampled_from(list("社会保险基金预算绩效（）《》，。、；：“”abc-_./0123 ")), max_size=200),
+       st.integers(min_value=1, max_value=100))
+def test_wrapping_keeps_every_character_within_the_width(text, width):
+    from xltool.clizh import wrap
+
+    lines = wrap(text, width)
+    wide = {c for c in text if ord(c) > 127}
+    assert all(sum(2 if c in wide else 1 for c in line) <= max(width, 8) for line in lines), lines
+    assert "".join(lines).replace(" ", "") == "".join(text.split())
 
 
 def test_start_up_imports_neither_typer_pydantic_nor_rich():

@@ -391,3 +391,31 @@ def test_generated_bounds_round_trip(op, amount, unit, space):
     assert v.quantity.unit == units.normalize_unit(unit)
     assert v.decimals() == 2
     _assert_round_trip(v)
+
+
+
+def _plain_unit_pattern() -> str:
+    """The unit alternation as one plain longest-first list of every spelling (before factoring)."""
+    def spelled(s: str) -> str:
+        for prefix in sorted(units._PREFIXES, key=len, reverse=True):
+            rest = s[len(prefix):]
+            if s.startswith(prefix) and rest and rest in units._SPELLINGS:
+                return re.escape(prefix) + r"\s*" + re.escape(rest)
+        return re.escape(s)
+
+    simple = "|".join(spelled(s) for s in sorted((s for s in units._SPELLINGS if s), key=len, reverse=True))
+    return rf"(?:{simple})(?:\s*[/／·•∙]\s*(?:{simple}))*"
+
+
+def test_factored_unit_pattern_matches_as_the_plain_list_of_spellings():
+    """unit_pattern() factors the scaled spellings by prefix (a start-up cost): it must match what
+    the plain list matches and stop at the same place, on every pair of spellings and separators."""
+    import itertools
+
+    reference, factored = re.compile(_plain_unit_pattern()), re.compile(units.unit_pattern())
+    assert len(factored.pattern) < len(reference.pattern) / 2
+    pieces = [s for s in units._SPELLINGS if s] + ["千 元", "万 人次", "/", " / ", "·", "x", "千万", "百分", "1"]
+    for a, b, c in itertools.product(pieces, pieces, ["", "/", "元", "次"]):
+        text = a + b + c
+        want, got = reference.match(text), factored.match(text)
+        assert (want and want.end()) == (got and got.end()), text

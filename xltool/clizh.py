@@ -107,8 +107,9 @@ _TOKENS = re.compile(r"\s+|\[[^\]\s]*\]|[\x21-\x7e]+|.", re.S)   # a [tag] is ne
 
 
 def display_width(text: str) -> int:
-    """Columns a terminal gives text: two for a wide (CJK) character, none for a combining mark."""
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+    """Columns a terminal gives text: two for a wide (CJK) character and, to be safe, for an ambiguous
+    one (“”…– are two columns in a Chinese console); none for a combining mark."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WFA" else 1
                for c in text)
 
 
@@ -143,10 +144,14 @@ def wrap(text: str, width: int) -> list[str]:
         while line and line[-1] == " ":
             line.pop()
         carry = []
-        if token[0] in NO_LINE_START and len(line) > 1:   # a closing mark takes the character before it along
-            carry.append(line.pop())
+        if token[0] in NO_LINE_START:   # a closing mark takes the character before it (and its marks) along
+            while len(line) > 1 and (not carry or carry[0][0] in NO_LINE_START):
+                carry.insert(0, line.pop())
         while len(line) > 1 and line[-1][-1] in NO_LINE_END:   # an opening mark goes with what it opens
             carry.insert(0, line.pop())
+        if sum(map(display_width, carry)) + size > width:   # carrying would overflow: break here after all
+            line.extend(carry)
+            carry = []
         while line and line[-1] == " ":
             line.pop()
         lines.append(carry + [token])

@@ -286,30 +286,34 @@ def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jo
         pool.join()
     stack.callback(stop)
 
+    window: deque = deque()
+    todo = iter(names)
+    for name in todo:   # the first files are scheduled (and the workers forked) now, not at the first result
+        window.append((name, pool.schedule(process_one, (os.path.join(root, name), root, outdir, check_only),
+                                           timeout=timeout)))
+        if len(window) >= IN_FLIGHT * jobs:
+            break
+
     def results():
-        window: deque = deque()
-        todo = iter(names)
-        for name in todo:
-            window.append((name, pool.schedule(process_one, (os.path.join(root, name), root, outdir, check_only),
-                                               timeout=timeout)))
-            if len(window) >= IN_FLIGHT * jobs:
-                break
         while window:
             name, future = window.popleft()
             try:
-                yield future.result()
+                result = future.result()
             except Timeout:
-                yield _failed(name, root, f"处理超时（超过 {timeout:g} 秒），已跳过")
+                result = _failed(name, root, f"处理超时（超过 {timeout:g} 秒），已跳过")
             except ProcessExpired as exc:
-                yield _failed(name, root, f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过")
+                result = _failed(name, root, f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过")
             except MemoryError:
-                yield _failed(name, root, f"处理时超出内存上限（{memory_mb} MB），已跳过")
+                result = _failed(name, root, f"处理时超出内存上限（{memory_mb} MB），已跳过")
             except Exception as exc:   # e.g. a result that could not be sent back
-                yield _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")
+                result = _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")
             nxt = next(todo, None)
             if nxt is not None:
                 window.append((nxt, pool.schedule(process_one, (os.path.join(root, nxt), root, outdir, check_only),
                                                   timeout=timeout)))
+            elif not window:
+                pool.stop()   # the last result: the workers wind down while the summary is finished
+            yield result
     return results()
 
 
@@ -379,11 +383,11 @@ def _unrooted(text: str, roots) -> str:
 
 def _run(summary, names, refused, todo, root, outdir, jobs, check_only, scheduler, timeout, memory_mb, on_progress,
          hidden_roots=()):
-    from xltool.summary import SummaryWriter
-
     with ExitStack() as stack:
         results = _results(todo, root, outdir, jobs, check_only, scheduler, stack,
                            TIMEOUT if timeout is None else timeout, MEMORY_MB if memory_mb is None else memory_mb)
+        from xltool.summary import SummaryWriter   # imported while the workers take their first files
+
         writer = stack.enter_context(SummaryWriter(summary.summary_path))
         for name in names:
             row, findings = (FileRow(name, status="失败", reason=refused[name]), []) if name in refused \

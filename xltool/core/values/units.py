@@ -180,15 +180,26 @@ def convert(amount: Decimal, from_unit: str, to_unit: str) -> Decimal:
 def unit_pattern() -> str:
     """A regex alternation matching any simple-or-compound unit spelling (longest first).
 
-    Spaces may follow a scale prefix (``万 人``) and surround ``/``.
+    Spaces may follow a scale prefix (``万 人``) and surround ``/``. Scaled spellings are
+    factored by prefix (``(?:千万|千|…)\s*(?:人次|元|…)``): the same spellings in the same
+    order of preference as one long list, at a fraction of the compile time (a start-up cost).
     """
-    def spelled(s: str) -> str:
-        for prefix in sorted(_PREFIXES, key=len, reverse=True):
-            rest = s[len(prefix):]
-            if s.startswith(prefix) and rest and rest in _SPELLINGS:
-                return re.escape(prefix) + r"\s*" + re.escape(rest)
-        return re.escape(s)
+    def longest_first(items) -> list[str]:
+        return sorted(items, key=len, reverse=True)
 
-    spellings = sorted((s for s in _SPELLINGS if s), key=len, reverse=True)
-    simple = "|".join(spelled(s) for s in spellings)
+    scaled: dict[str, list[str]] = {}
+    plain = []
+    for s in longest_first(s for s in _SPELLINGS if s):
+        prefix = next((p for p in longest_first(_PREFIXES) if s.startswith(p) and s[len(p):] in _SPELLINGS
+                       and s[len(p):]), None)
+        if prefix is None:
+            plain.append(re.escape(s))
+        else:
+            scaled.setdefault(prefix, []).append(s[len(prefix):])
+    by_rests: dict[tuple, list[str]] = {}
+    for prefix, rests in scaled.items():
+        by_rests.setdefault(tuple(rests), []).append(prefix)
+    groups = [f"(?:{'|'.join(map(re.escape, longest_first(prefixes)))})\\s*(?:{'|'.join(map(re.escape, rests))})"
+              for rests, prefixes in by_rests.items()]
+    simple = "|".join([*groups, *plain])
     return rf"(?:{simple})(?:\s*[/／·•∙]\s*(?:{simple}))*"
