@@ -170,3 +170,64 @@ def test_relocation_as_by_substitution():
     assert relocate('=IF(A1="B2",B2,"")', {(1, 1): "x", (2, 2): "y"}, {"x": ("s", 5, 3), "y": ("s", 9, 1)}, "s") \
         == '=IF(C5="B2",A9,"")'
     assert relocate("=A1+B2", {(1, 1): "x"}, {"x": ("s", 5, 3)}, "s") is None
+
+
+def test_budget_formulas_by_shape_equal_the_full_plan():
+    """The 附表's field cells and formulas do not depend on its figures, titles, year or region: formulas
+    remembered from one workbook, used for another of the same shape, equal that one's full plan."""
+    reads = [r for r in _reads() if r.instance.form == model.BUDGET_TABLES]
+    assert len(reads) >= 3
+    compared = 0
+    for read in reads:
+        inst = read.instance
+
+        def refigured(table, k):
+            rows = [dataclasses.replace(row, label=row.label + "x", values=[Decimal(k * 7 + n) for n in range(len(row.values))])
+                    for row in table.rows]
+            return dataclasses.replace(table, title="某表", number="表九", rows=rows, right_rows=rows[:2])
+
+        others = [dataclasses.replace(inst, region="某地", year=(inst.year or 2020) + 3 if inst.year else None),
+                  dataclasses.replace(inst, tables={k: refigured(t, n) for n, (k, t) in enumerate(inst.tables.items())})]
+        for other in others:
+            _skeletons.clear()
+            _moved.clear()
+            assert expected_formulas(read, {}) == formulas_for(read, layout_plans(inst, memo=False))   # remembered
+            again = dataclasses.replace(read, instance=other)
+            full = formulas_for(again, layout_plans(other, memo=False))
+            assert expected_formulas(again, {}) == full and full
+            compared += len(full)
+    assert compared > 1000
+
+
+def test_styled_cells_found_on_bytes_as_on_the_text():
+    """The percent/date scan runs on the part's bytes; a tag with non-ASCII text is judged as text, so the
+    cells found are those the text scan finds, letters beyond ASCII beside ``<c`` or ``s=`` included."""
+    kinds = {9: "percent", 12: "date"}
+    styled = numfmt._styled(tuple(sorted(kinds)))
+    xml = ('<sheetData><row r="1"><c r="A1" s="9"><v>0.5</v></c><c r="B1" s="12"/><c r="C1" s="3"/>'
+           '<c r="D1" 中s="9"><v>1</v></c><c中 r="E1" s="9"/><c r="F1" s="9" x="中文"/><c r="G1" x="é" s="12"/>'
+           '<c r="H1" ＿s="9"/><c r="I1" s="٩"/><c r="J1" s="9" t="inlineStr"><is><t>百分之九</t></is></c>'
+           '</row></sheetData>')
+
+    def on_text():
+        out = {}
+        for m in styled.finditer(xml):
+            ref, style = numfmt._REF.search(m.group(1)), numfmt._STYLE.search(m.group(1))
+            if ref and kinds.get(int(style.group(1))):
+                out[parse_a1(ref.group(1))] = kinds[int(style.group(1))]
+        return out
+
+    def on_bytes():
+        out = {}
+        for m in numfmt._as_bytes(styled).finditer(xml.encode()):
+            ref, style = numfmt._styled_cell(m, styled)
+            if ref and style and kinds.get(int(style.group(1))):
+                text = ref.group(1)
+                out[parse_a1(text if isinstance(text, str) else text.decode())] = kinds[int(style.group(1))]
+        return out
+
+    expected = on_text()
+    assert expected == {(1, 1): "percent", (1, 2): "date", (1, 6): "percent", (1, 7): "date", (1, 8): "percent",
+                        (1, 10): "percent"}   # ＿ (full-width low line) is no letter: H1 counts
+    assert on_bytes() == expected
+    assert len(list(numfmt._as_bytes(styled).finditer(xml.encode()))) > len(list(styled.finditer(xml)))

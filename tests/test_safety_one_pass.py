@@ -71,6 +71,9 @@ def _variants():
     yield "merge_with_prefix", package(lambda n, d: [(n, d.replace(b"</worksheet>", b'<x:mergeCell ref="A1:ZZ90000"/>'
                                                                   b"</worksheet>") if n.endswith("sheet1.xml") else d)])
     yield "seed", seed
+    yield "stored", package(lambda n, d: [(zipfile.ZipInfo(n), d)])   # ZipInfo: no compression
+    yield "after_a_prefix", b"#!prefix\n" * 7 + seed                  # offsets shifted (a self-extractor)
+    yield "utf8_names", package(lambda n, d: [(n, d)] + ([("xl/媒体.xml", b"<a/>")] if n == "xl/styles.xml" else []))
     # a byte of a part's compressed data changed (a corrupt stream or a wrong CRC): the worksheet is read
     # whole by the scan (refused); the styles only to their head by the plain check (not refused)
     for part in ("xl/worksheets/sheet1.xml", "xl/styles.xml"):
@@ -109,6 +112,28 @@ def test_kept_parts_are_the_parts_and_serve_the_formats(path):
     assert numfmt.read_formats(io.BytesIO(data), parts) == numfmt.read_formats(io.BytesIO(data))
 
 
+def test_parts_read_straight_from_the_bytes_are_what_zipfile_reads():
+    """``safety._inflated`` gives a part's bytes only when they are exactly zipfile's, and None when
+    zipfile would fail (a corrupt stream, a wrong CRC)."""
+    packages = [p.read_bytes() for p in SEEDS + REAL] + [data for _, data in _variants()]
+    read = refused = 0
+    for data in packages:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile:
+            continue
+        for info in zf.infolist():
+            try:
+                expected = zf.read(info)
+            except Exception:   # noqa: BLE001
+                expected = None
+            got = safety._inflated(data, info)
+            assert got == expected or (got is None and info.file_size > safety.KEEP_PART), info.filename
+            read += got is not None
+            refused += expected is None
+    assert read > 300 and refused >= 4
+
+
 def test_merges_are_found_from_the_first_merge_tag_on():
     pieces = [b'<sheetData/><mergeCells><mergeCell ref="A1:B2"/><mergeCell ref="C3:D4"/></mergeCells>',
               b'<x:mergeCell ref="A1:B2"/><mergeCell ref="C1:C9"/>',
@@ -119,3 +144,14 @@ def test_merges_are_found_from_the_first_merge_tag_on():
     for piece in pieces:
         assert [m.groups() for m in safety._merges(piece)] == [m.groups() for m in safety._MERGE.finditer(piece)]
     assert len(list(safety._merges(pieces[0]))) == 2
+
+
+def test_references_are_found_as_by_white_space_then_r():
+    """``_REF`` finds r="…" from the literal first; it must find what ``\\sr="…"`` finds."""
+    plain = re.compile(rb'\sr="([A-Za-z]*)([0-9]*)"')
+    pieces = [b'<row r="1"><c r="A1" s="2"/><c\tr="XFD1048576"/><c\nr="B"/></row>', b'r="A1"<c r="Z9">',
+              b' r="" r="A1"', b'<c xr="A1" ar="B2"/><c  r="C3"/>', b'\x0cr="AAAA1"\rr="1"\x0br="a1"']
+    pieces += [zipfile.ZipFile(p).read("xl/worksheets/sheet1.xml") for p in SEEDS[:5]]
+    for piece in pieces:
+        assert safety._REF.findall(piece) == plain.findall(piece)
+    assert len(safety._REF.findall(pieces[0])) == 4

@@ -64,11 +64,14 @@ _BUDGET_TITLES = (("平衡表", "balance"), ("收入执行", "income_exec"), ("�
 
 
 def _labels(sheet: SheetGrid, limit: int = 400) -> set[str]:
-    out = set()
-    for (r, _c), value in sheet.cells.items():
-        if r <= limit and isinstance(value, str):
-            out.add(norm(value))
-    return out
+    return {norm(value) for (r, _c), value in sheet.cells.items() if r <= limit and isinstance(value, str)}
+
+
+# The signature words a label may start with, found in one scan of the labels (one per line: a label
+# never holds a line break, ``norm`` takes them out); no word starts another, so each label starts with at most one.
+_WORDS = sorted({n for _, needed in _SIGNATURES for n in needed})
+assert not any(a != b and a.startswith(b) for a in _WORDS for b in _WORDS)
+_STARTS = re.compile("^(?:%s)" % "|".join(map(re.escape, _WORDS)), re.M)
 
 
 def budget_kind(sheet: SheetGrid) -> str | None:
@@ -83,9 +86,9 @@ def budget_kind(sheet: SheetGrid) -> str | None:
 
 
 def recognise(sheet: SheetGrid) -> str | None:
-    labels = _labels(sheet)
+    present = set(_STARTS.findall("\n".join(_labels(sheet))))   # the words some label starts with
     for form, needed in _SIGNATURES:
-        if all(any(label.startswith(n) for label in labels) for n in needed):
+        if all(n in present for n in needed):
             return form
     if budget_kind(sheet):
         return model.BUDGET_TABLES
@@ -312,13 +315,13 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
              2 if key not in ("rate", "judgement", "measured") and not key.startswith("h_") else 0,
              LABELS.get(key, key)) for key, c in cols.items() if key in columns]
     shown = [(key, c) for key, c in cols.items() if key in ("level1", "level2", "level3", "target", "actual")]
-    text, name, cells = sheet.text, sheet.name, result.cells
+    text, name, cells, filled = sheet.text, sheet.name, result.cells, sheet.cells
     level1 = level2 = ""
     i = 0
     for r in range(header + 1, sheet.max_row + 2):
         if norm(text(r, 1)) in footer_labels:
             break
-        if not any(text(r, c) for _, c in shown):
+        if not any(text(r, c) for _, c in shown if (r, c) in filled):
             continue   # a blank row of the template: skip, keep going
         indicator = model.Indicator()
         for key, c, kind, label in plan:

@@ -41,9 +41,21 @@ class _Skeleton:
     cells: tuple[_Cell, ...]
 
 
+def _shape(instance) -> tuple | None:
+    """What the layout's field cells and formulas depend on, for the forms where that is not the values:
+    the shapes above; the 附表, laid out from ``funds.TABLES`` (every table, its fixed rows, as many
+    amount columns as the table has when that is the standard number; level and tables kept in the key)."""
+    if instance.form in _BY_SHAPE:
+        return instance.form, len(instance.indicators)
+    if instance.form == model.BUDGET_TABLES:
+        return (instance.form, instance.level, instance.year is None,
+                tuple(sorted((kind, len(table.columns)) for kind, table in instance.tables.items())))
+    return None
+
+
 def layout_plans(instance, memo: bool = True) -> list:
     """The layout's sheets for an instance, as far as ``formulas_for`` needs them (field cells, formulas)."""
-    key = (instance.form, len(instance.indicators)) if memo and instance.form in _BY_SHAPE else None
+    key = _shape(instance) if memo else None
     known = _skeletons.get(key) if key is not None else None
     if known is not None:
         return known
@@ -69,9 +81,10 @@ def _formulas(read) -> dict[str, str]:
     """``formulas_for`` the read's layout; for a shape laid out at the same cells as a file before it
     (one template), the formulas moved then (a function of the shape and where the fields were found)."""
     instance = read.instance
-    if instance.form not in _BY_SHAPE:
+    shape = _shape(instance)
+    if shape is None:
         return formulas_for(read, layout_plans(instance))
-    key = (instance.form, len(instance.indicators), tuple(read.cells.items()))
+    key = (shape, tuple(read.cells.items()))
     moved = _moved.get(key)
     if moved is None:
         moved = formulas_for(read, layout_plans(instance))
@@ -130,10 +143,12 @@ def typed_over(read, stated: dict, computed: dict, formulas: dict[str, str], for
 
     ``formula_cells``: sheet name → set of cells holding a formula, or None when not known.
     """
-    findings, typed = [], {}
+    findings, typed, of_sheet = [], {}, {}
     for key in formulas:
         sheet, r, c = read.cells[key]
-        cells = formula_cells(sheet) if callable(formula_cells) else None
+        if sheet not in of_sheet:   # asked once per sheet
+            of_sheet[sheet] = formula_cells(sheet) if callable(formula_cells) else None
+        cells = of_sheet[sheet]
         if cells is None or (r, c) in cells:
             continue
         value = stated.get(key)

@@ -43,16 +43,12 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
     sheets = []
     for name in wb.sheet_names:
         sheet = wb.get_sheet_by_name(name)
-        cells = {}
-        for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=1):   # full-area rows start at A1
-            for c, value in enumerate(row, start=1):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, float):
-                    value = Decimal(repr(value))
-                    if value == value.to_integral():
-                        value = value.quantize(Decimal(1))
-                cells[(r, c)] = value
+        cells = {(r, c): value for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=1)
+                 for c, value in enumerate(row, start=1)   # full-area rows start at A1
+                 if value is not None and value != ""}
+        for rc in [rc for rc, value in cells.items() if isinstance(value, float)]:
+            value = Decimal(repr(cells[rc]))
+            cells[rc] = value.quantize(Decimal(1)) if value == value.to_integral() else value
         merges = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
         kinds, formulas = formats.get(name, ({}, None))
         sheets.append(SheetGrid(name, cells, merges, name in hidden, kinds, formulas))

@@ -103,6 +103,31 @@ def _formula_cells(xml: str) -> set[tuple[int, int]]:
     return out
 
 
+_REF_B, _STYLE_B = re.compile(_REF.pattern.encode()), re.compile(_STYLE.pattern.encode())
+
+
+@lru_cache(maxsize=64)
+def _as_bytes(pattern: re.Pattern) -> re.Pattern:
+    """The pattern on the part's bytes (half the scanning of its text). On bytes ``\\b`` knows no letters
+    beyond ASCII, so it finds every tag the text pattern finds (and, beside non-ASCII, maybe more):
+    a tag found that is not all ASCII is judged by the text pattern (``_styled_cell``)."""
+    return re.compile(pattern.pattern.encode())
+
+
+def _styled_cell(m: re.Match, styled: re.Pattern):
+    """(ref match, style match) of a styled tag found on bytes, exactly as on the text: an ASCII tag reads
+    the same either way; any other is matched again as text (None, None when the text pattern disagrees)."""
+    tag = m.group(0)
+    if tag.isascii():
+        head = m.group(1)
+        return _REF_B.search(head), _STYLE_B.search(head)
+    again = styled.fullmatch(tag.decode("utf-8"))
+    if again is None:
+        return None, None
+    head = again.group(1)
+    return _REF.search(head), _STYLE.search(head)
+
+
 @lru_cache(maxsize=64)
 def _styled(ids: tuple[int, ...]) -> re.Pattern:
     """The opening tags of cells carrying one of the cellXfs indexes ``ids`` (group 1: the attributes)."""
@@ -156,15 +181,15 @@ def read_formats(path, parts=None) -> dict[str, tuple[dict[tuple[int, int], str]
             for sheet, part in _sheet_parts(zf).items():
                 if part not in names:
                     continue
-                xml = zf.read(part).decode("utf-8")
+                data = zf.read(part)
+                xml = data.decode("utf-8")
                 cells = {}
                 if styled is not None:
-                    for m in styled.finditer(xml):
-                        head = m.group(1)
-                        ref, style = _REF.search(head), _STYLE.search(head)
-                        kind = kinds.get(int(style.group(1)))
+                    for m in _as_bytes(styled).finditer(data):
+                        ref, style = _styled_cell(m, styled)
+                        kind = kinds.get(int(style.group(1))) if style is not None else None
                         if ref and kind:
-                            cells[_cell(ref.group(1))] = kind
+                            cells[_cell(ref.group(1) if isinstance(ref.group(1), str) else ref.group(1).decode())] = kind
                 out[sheet] = (cells, _formula_cells(xml))
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):

@@ -19,10 +19,7 @@ def check(ctx):
         if kind == "balance":
             continue
         columns = funds.TABLE_BY_KIND[kind].columns_for(ctx.instance.year)
-        for spec in funds.row_specs(kind):
-            children = [s.key for s in funds.row_specs(kind) if s.parent == spec.key]
-            if not children:
-                continue
+        for spec, children in _with_children(kind):
             for j in (0, 1):
                 total = rows[spec.key][j]
                 parts = [rows[c][j] for c in children if rows[c][j] is not None]
@@ -32,3 +29,17 @@ def check(ctx):
                 yield Finding(CODE, SEVERITY, f"{NAME}（{columns[j]}）：{addends} = {fmt(sum(parts))}，超过合计",
                               f"{kind}.{spec.key}.{j}", f"≥ {fmt(sum(parts))}", fmt(total),
                               [f"{kind}.{c}.{j}" for c in children])
+
+
+_CHILDREN: dict[str, tuple] = {}
+
+
+def _with_children(kind: str) -> list[tuple]:
+    """(row spec, keys of its 其中 rows) for the rows of a table that have any, in table order (worked out
+    once per table: the row specs are fixed)."""
+    specs = funds.row_specs(kind)
+    known = _CHILDREN.get(kind)
+    if known is None or known[0] is not specs:
+        pairs = [(spec, [s.key for s in specs if s.parent == spec.key]) for spec in specs]
+        known = _CHILDREN[kind] = (specs, [(spec, children) for spec, children in pairs if children])
+    return known[1]
