@@ -155,3 +155,13 @@ def test_references_are_found_as_by_white_space_then_r():
     for piece in pieces:
         assert safety._REF.findall(piece) == plain.findall(piece)
     assert len(safety._REF.findall(pieces[0])) == 4
+
+
+def test_cells_and_rows_are_counted_as_by_one_pattern():
+    pieces = [b'<row r="1"><c r="A1"/><c>1</c><c\nr="B1"/><cols/><row/><rows/></row>', b"<x:row><x:c r='A1'/><c/>",
+              b'<c:c/><ab_1:row r="2"><cx/><c', b"<c/"]
+    pieces += [zipfile.ZipFile(p).read("xl/worksheets/sheet1.xml") for p in SEEDS[:5]]
+    for piece in pieces:
+        tags = safety._CELL_OR_ROW.findall(piece)
+        assert safety._cells_and_rows(piece) == (tags.count(b"c"), tags.count(b"row"))
+    assert safety._cells_and_rows(pieces[1]) == (2, 1) and safety._cells_and_rows(pieces[0]) == (3, 2)
