@@ -66,7 +66,7 @@ def evaluate_grid(grid, path: Path, budgets=()) -> FileResult:
     forms = read_forms(grid, path)
     result = FileResult(path)
     for read in forms:
-        stated = {k: grid.sheet(s).get(r, c) for k, (s, r, c) in read.cells.items()}
+        stated = grid.values(read.cells)
         evaluation = evaluate(read, stated, budgets=budgets,
                               formula_cells=lambda name: grid.sheet(name).formulas)
         result.evaluations.append(evaluation)

@@ -100,6 +100,17 @@ class BookGrid:
                 return sheet
         return None
 
+    def values(self, places: dict[str, tuple[str, int, int]]) -> dict[str, object]:
+        """key → the value at its (sheet, row, col): ``sheet(name).get(row, col)`` for each, the sheet
+        looked up once per name."""
+        out, cells = {}, {}
+        for key, (name, r, c) in places.items():
+            found = cells.get(name)
+            if found is None:
+                found = cells[name] = self.sheet(name).cells
+            out[key] = found.get((r, c))
+        return out
+
 
 _TRANS = str.maketrans({"（": "(", "）": ")", "：": ":", "　": "", " ": "", "\n": "", "\t": "", "\r": ""})
 
