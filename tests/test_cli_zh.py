@@ -200,3 +200,38 @@ def test_start_up_imports_neither_typer_pydantic_nor_rich():
     lines = done.stdout.splitlines()
     assert lines[0] == "[]" and lines[-1] in ("0 []", "1 []"), done.stdout
     assert any("1 个文件" in line for line in lines), done.stdout   # the check really ran
+
+
+def test_convert_progress_bar_on_a_terminal_is_chinese_and_imports_no_rich(tmp_path):
+    """convert's progress bar (Click's) is drawn on a terminal only, in Chinese, without rich."""
+    import os
+    import pty
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for path in sorted(WB.glob("*.xlsx"))[:3]:
+        (src / path.name).write_bytes(path.read_bytes())
+    code = ("import sys\nfrom xltool.cli import app\n"
+            "try:\n    app.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'pydantic', 'rich'}))\n")
+    main, terminal = pty.openpty()
+    with open(terminal, "wb", closefd=True) as tty:
+        done = subprocess.run([sys.executable, "-c", code, "convert", str(src), "-o", str(tmp_path / "out"),
+                               "--check-only"], stdout=subprocess.PIPE, stderr=tty, text=True, cwd=ROOT)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(main)
+    bar = drawn.decode("utf-8", "replace")
+    assert "处理中" in bar and "3/3" in bar, bar
+    assert not re.search(r"[A-Za-z]{2,}", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", bar)), bar   # no English word
+    assert done.stdout.splitlines()[-1] == "[]", done.stdout
+    piped = subprocess.run([sys.executable, "-c", code, "convert", str(src), "-o", str(tmp_path / "out2"),
+                            "--check-only"], capture_output=True, text=True, cwd=ROOT)
+    assert "处理中" not in piped.stderr   # not on a pipe or a log file

@@ -3,11 +3,12 @@
 Exit status: 0 fine, 1 errors found in the forms, 2 an input could not be read
 or the command was misused.
 
-Plain Click (``xltool/clizh.py`` prints Click's own texts in Chinese); rich is imported
-only for convert's progress bar, so that a `check` starts quickly.
+Plain Click (``xltool/clizh.py`` prints Click's own texts in Chinese), so that a `check`
+starts quickly; convert's progress bar is Click's too, shown on a terminal only.
 """
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -202,17 +203,11 @@ def convert(src: Path, outdir: Path, jobs: int | None, check_only: bool, schedul
     total = len(names)
     if not total:
         _fail(f"{src}：文件夹中没有工作簿（.xlsx / .xlsm / .xls）")
-    from rich.console import Console   # the progress bar (on a terminal only) is the one use of rich
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("[bold]处理中"), BarColumn(), MofNCompleteColumn(), TextColumn("剩余"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True, highlight=False, soft_wrap=True), transient=True) as progress:
-        task = progress.add_task("convert", total=total)
-        with _failing():
-            summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
-                                   on_progress=lambda row: progress.advance(task), overwrite=overwrite,
-                                   names=names)
+    # The progress bar only on a terminal (Click's: rich's would add ~30 ms of imports to every run).
+    with click.progressbar(length=total, label="处理中", file=sys.stderr, show_pos=True,
+                           hidden=not sys.stderr.isatty()) as bar, _failing():
+        summary = bulk.convert(src, outdir, jobs=jobs, check_only=check_only, scheduler=scheduler,
+                               on_progress=lambda row: bar.update(1), overwrite=overwrite, names=names)
     for row in summary.rows:
         if row.status == "失败":
             _marked("失败：", row.reason)

@@ -8,7 +8,7 @@
   xlwings is pinned to the version installed here, whose VBA the add-in
   carries (xlwings refuses to run when the two differ).
   pip judges environment markers by the machine it runs on, so a dependency
-  only Windows needs (xlwings → pywin32, typer → colorama, pandas → tzdata)
+  only Windows needs (xlwings → pywin32, pandas → tzdata)
   is missed by that command; ``missing_requirements`` reads every wheel's
   ``Requires-Dist`` with the markers of Windows and the target Python and the
   missing ones are downloaded too, until nothing is missing;
