@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import re
 import zipfile
 import zlib
@@ -82,10 +83,15 @@ def os_message(path: str | Path, exc: OSError, doing: str = "写入") -> str:
 
 def read_bytes(path: str | Path) -> bytes:
     """The whole file, read once (refused when larger than MAX_FILE); OS errors as UnsafeWorkbook."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     try:
         with path.open("rb") as fh:
-            data = fh.read(MAX_FILE + 1)
+            # as much as the file holds (one more byte tells it grew), not MAX_FILE + 1: a read that size
+            # allocates that size first (~20 µs a file); a file that grew or a pipe is read on to the limit
+            want = min(os.fstat(fh.fileno()).st_size, MAX_FILE) + 1
+            data = fh.read(want)
+            if len(data) == want and want <= MAX_FILE:
+                data += fh.read(MAX_FILE + 1 - want)
     except IsADirectoryError as exc:
         raise UnsafeWorkbook(f"{path}：是文件夹，不是工作簿") from exc
     except OSError as exc:
@@ -116,7 +122,7 @@ def precheck(path: str | Path, data: bytes | None = None, keep: bool = False) ->
 
     ``keep``: return the xlsx parts the checks read whole (``Parts``; None for a legacy .xls), so that
     one pass over the package serves the checks and the readers after them."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     if data is None:
         data = read_bytes(path)
     if not data:
@@ -244,6 +250,8 @@ def scan_sheet(path: Path, part: str, chunks) -> None:
 
     try:
         for piece in _tags(chunks):
+            if not piece:   # (the empty tail after the last tag) nothing to count, nothing new to check
+                continue
             if max_r == 0 and (m := _DIMENSION.search(piece)) and m.group(3):
                 r, c = int(m.group(4)), _col(m.group(3))
                 if r * c > MAX_CELLS:
