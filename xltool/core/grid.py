@@ -36,8 +36,8 @@ class SheetGrid:
         """(cell count, last row, last column), worked out again only when the number of cells changed
         (the reader asks for them in its loops)."""
         if self._extent[0] != len(self.cells):
-            self._extent = (len(self.cells), max((r for r, _ in self.cells), default=0),
-                            max((c for _, c in self.cells), default=0))
+            rows, cols = zip(*self.cells) if self.cells else ((0,), (0,))
+            self._extent = (len(self.cells), max(rows), max(cols))
         return self._extent
 
     def get(self, row: int, col: int):
