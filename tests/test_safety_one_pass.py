@@ -7,6 +7,7 @@ without keeping. Both must refuse every bad input of tests/bad_inputs the same w
 formats read from the kept parts must equal those read from the package.
 """
 import io
+import os
 import re
 import sys
 import zipfile
@@ -155,3 +156,36 @@ def test_references_are_found_as_by_white_space_then_r():
     for piece in pieces:
         assert safety._REF.findall(piece) == plain.findall(piece)
     assert len(safety._REF.findall(pieces[0])) == 4
+
+
+def test_cells_and_rows_are_counted_as_by_one_pattern():
+    pieces = [b'<row r="1"><c r="A1"/><c>1</c><c\nr="B1"/><cols/><row/><rows/></row>', b"<x:row><x:c r='A1'/><c/>",
+              b'<c:c/><ab_1:row r="2"><cx/><c', b"<c/"]
+    pieces += [zipfile.ZipFile(p).read("xl/worksheets/sheet1.xml") for p in SEEDS[:5]]
+    for piece in pieces:
+        tags = safety._CELL_OR_ROW.findall(piece)
+        assert safety._cells_and_rows(piece) == (tags.count(b"c"), tags.count(b"row"))
+    assert safety._cells_and_rows(pieces[1]) == (2, 1) and safety._cells_and_rows(pieces[0]) == (3, 2)
+
+
+def test_a_file_is_read_whole_up_to_the_limit(tmp_path, monkeypatch):
+    """``read_bytes`` reads what the file holds, refuses one larger than MAX_FILE, and reads on when the
+    file holds more than its size said (it grew while read, or it is a pipe)."""
+    monkeypatch.setattr(safety, "MAX_FILE", 1000)
+    exact, small, big = tmp_path / "exact.xlsx", tmp_path / "small.xlsx", tmp_path / "big.xlsx"
+    exact.write_bytes(b"a" * 1000)
+    small.write_bytes(b"b" * 10)
+    big.write_bytes(b"c" * 1001)
+    assert safety.read_bytes(exact) == b"a" * 1000 and safety.read_bytes(small) == b"b" * 10
+    with pytest.raises(safety.UnsafeWorkbook, match="big.xlsx"):
+        safety.read_bytes(big)
+    real_fstat = os.fstat
+
+    def stale(fd):   # the size as it was before the file grew
+        st = real_fstat(fd)
+        return os.stat_result((st.st_mode, st.st_ino, st.st_dev, st.st_nlink, st.st_uid, st.st_gid, 5,
+                               st.st_atime, st.st_mtime, st.st_ctime))
+    monkeypatch.setattr(safety.os, "fstat", stale)
+    assert safety.read_bytes(exact) == b"a" * 1000
+    with pytest.raises(safety.UnsafeWorkbook, match="big.xlsx"):
+        safety.read_bytes(big)

@@ -65,11 +65,8 @@ def evaluate_grid(grid, path: Path, budgets=()) -> FileResult:
     path = Path(path)
     forms = read_forms(grid, path)
     result = FileResult(path)
-    cells_of: dict = {}
-    for sheet in grid.sheets:   # as grid.sheet(name): the first sheet of that name
-        cells_of.setdefault(sheet.name, sheet.cells)
     for read in forms:
-        stated = {k: cells_of[s].get((r, c)) for k, (s, r, c) in read.cells.items()}
+        stated = grid.values(read.cells)
         evaluation = evaluate(read, stated, budgets=budgets,
                               formula_cells=lambda name: grid.sheet(name).formulas)
         result.evaluations.append(evaluation)

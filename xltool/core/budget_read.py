@@ -5,6 +5,7 @@ column headers or the titles. The target forms are read in ``reader.py``, which 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from xltool.core import funds, model
 from xltool.core.arith import ArithmeticInputError, to_decimal
@@ -65,10 +66,12 @@ def _find_header(sheet: SheetGrid, first: str) -> int:
     raise ReadError(f"工作表“{sheet.name}”：未找到表头“{first}”")
 
 
+@lru_cache(maxsize=4096)
 def budget_row_key(kind: str, label: str, fund_key: str | None) -> tuple[str | None, str | None]:
     """Map a printed 附表 row label to its row key, given the fund of the rows above.
 
-    Returns (row key or None, the fund key for the rows below).
+    Returns (row key or None, the fund key for the rows below); worked out once per label and
+    context (the same labels in every 附表).
     """
     text = norm(label).replace("其中:", "")
     fund = funds.find_fund(text)

@@ -36,8 +36,8 @@ class SheetGrid:
         """(cell count, last row, last column), worked out again only when the number of cells changed
         (the reader asks for them in its loops)."""
         if self._extent[0] != len(self.cells):
-            self._extent = (len(self.cells), max((r for r, _ in self.cells), default=0),
-                            max((c for _, c in self.cells), default=0))
+            rows, cols = zip(*self.cells) if self.cells else ((0,), (0,))
+            self._extent = (len(self.cells), max(rows), max(cols))
         return self._extent
 
     def get(self, row: int, col: int):
@@ -99,6 +99,17 @@ class BookGrid:
             if sheet.name == name:
                 return sheet
         return None
+
+    def values(self, places: dict[str, tuple[str, int, int]]) -> dict[str, object]:
+        """key → the value at its (sheet, row, col): ``sheet(name).get(row, col)`` for each, the sheet
+        looked up once per name."""
+        out, cells = {}, {}
+        for key, (name, r, c) in places.items():
+            found = cells.get(name)
+            if found is None:
+                found = cells[name] = self.sheet(name).cells
+            out[key] = found.get((r, c))
+        return out
 
 
 _TRANS = str.maketrans({"（": "(", "）": ")", "：": ":", "　": "", " ": "", "\n": "", "\t": "", "\r": ""})

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xltool.core import layout, model
-from xltool.core.formulas import F4_HELPER_LABELS, HELPER_LABELS
-from xltool.core.regional_formulas import HELPER_LABELS as F1_HELPER_LABELS
 from xltool.core.arith import ArithmeticInputError, text_number, to_decimal
 from xltool.core.grid import BookGrid, SheetGrid, norm, percent_text
+from xltool.core.headers import header_row as _header_row
 
 
 class ReadError(ValueError):
@@ -136,28 +135,6 @@ def read_book(book: BookGrid) -> list[ReadForm]:
 
 # --- F1–F4 --------------------------------------------------------------------------
 
-_COLUMN_ALIASES = {
-    "target": ("指标值", "年度指标值", "预期指标值"),
-    "actual": ("实际完成值", "实际完成指标值"),
-    "weight": ("指标分值权重", "分值", "权重"),
-    "basis": ("指标值设置依据",),
-    "last_year": ("上年完成值",),
-    "scoring_rule": ("指标赋分规则", "赋分规则"),
-    "evidence": ("佐证资料",),
-    "direction": ("指标方向",),
-    "deviation": ("偏差原因分析及改进措施", "偏差原因"),
-    "score": ("得分",),
-    "rate": ("完成率",),
-    "judgement": ("是否达标",),
-    "measured": ("测算值",),
-    "level1": ("一级指标",),
-    "level2": ("二级指标",),
-    "level3": ("三级指标",),
-}
-_COLUMN_ALIASES.update({key: (label,) for key, label in HELPER_LABELS.items()})   # matched exactly
-_COLUMN_ALIASES.update({key: (label,) for key, label in F1_HELPER_LABELS.items()})
-_COLUMN_ALIASES.update({key: (label,) for key, label in F4_HELPER_LABELS.items()})
-_COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in _COLUMN_ALIASES.items()}
 _NUMERIC_INDICATOR = {"weight", "score"}
 
 
@@ -174,25 +151,6 @@ def _find_label(sheet: SheetGrid, label: str, prefix: bool = False, texts=None):
 def _texts(sheet: SheetGrid) -> list[tuple[str, tuple[int, int]]]:
     """The text cells of a sheet in reading order, as labels (``norm``) with their places."""
     return [(norm(value), rc) for rc, value in sorted(sheet.cells.items()) if isinstance(value, str)]
-
-
-def _header_row(sheet: SheetGrid) -> tuple[int, dict[str, int]] | None:
-    cells, text, last = sheet.cells, sheet.text, sheet.max_col + 1
-    for r in range(1, sheet.max_row + 1):
-        texts = {c: norm(text(r, c)) for c in range(1, last) if (r, c) in cells}   # blank cells match nothing
-        if "一级指标" in texts.values() and "三级指标" in texts.values():
-            cols: dict[str, int] = {}
-            for key, aliases in _COLUMN_ALIASES.items():
-                for c, text in texts.items():
-                    if text and text.startswith(aliases):
-                        if key == "target" and ("设置依据" in text or "实际" in text):
-                            continue
-                        if (key == "score" or key.startswith("h_")) and text not in aliases:
-                            continue
-                        cols.setdefault(key, c)
-                        break
-            return r, cols
-    return None
 
 
 TEXT_NUMBER_RULE = "XT121"
@@ -329,7 +287,8 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
                 setattr(indicator, key, _decimal(sheet, r, c, result, label, convert=key == "weight",
                                                  points=key == "weight"))
             elif kind == 2:
-                setattr(indicator, key, text(r, c))
+                value = filled.get((r, c))
+                setattr(indicator, key, "" if value is None else value.strip() if type(value) is str else text(r, c))
             cells[f"ind.{i}.{key}"] = (name, r, c)
         if "actual" in cols and "actual" in columns:
             indicator.actual = _actual(sheet, r, cols["actual"], indicator.target, result, formats_known)

@@ -68,6 +68,8 @@ def row_helpers(instance, values) -> dict[int, dict[str, object]]:
 
 def budget_basis(ind) -> dict[str, object] | None:
     """The helper values of a row measured against the 附表 (None: the row has no 万元 figures)."""
+    if not ind.source_wan:   # most rows: nothing to import or work out
+        return None
     from xltool.core.calc.derive import indicator_figure, judge_measured, measure
     from xltool.core.calc.targets import direction_of
     from xltool.core.values import BARE, BOUND, parse_value

@@ -17,7 +17,7 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
     """The workbook at path, read from ``data`` (its bytes, read once by the caller) or from the file.
 
     The bytes pass ``safety.precheck`` (limits, .xls records included) before calamine sees them."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     if data is None:
         data = safety.read_bytes(path)
     parts = safety.precheck(path, data, keep=True)   # the parts it read whole serve read_formats too

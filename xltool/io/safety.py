@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import re
 import zipfile
 import zlib
@@ -82,10 +83,15 @@ def os_message(path: str | Path, exc: OSError, doing: str = "写入") -> str:
 
 def read_bytes(path: str | Path) -> bytes:
     """The whole file, read once (refused when larger than MAX_FILE); OS errors as UnsafeWorkbook."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     try:
         with path.open("rb") as fh:
-            data = fh.read(MAX_FILE + 1)
+            # as much as the file holds (one more byte tells it grew), not MAX_FILE + 1: a read that size
+            # allocates that size first (~20 µs a file); a file that grew or a pipe is read on to the limit
+            want = min(os.fstat(fh.fileno()).st_size, MAX_FILE) + 1
+            data = fh.read(want)
+            if len(data) == want and want <= MAX_FILE:
+                data += fh.read(MAX_FILE + 1 - want)
     except IsADirectoryError as exc:
         raise UnsafeWorkbook(f"{path}：是文件夹，不是工作簿") from exc
     except OSError as exc:
@@ -116,7 +122,7 @@ def precheck(path: str | Path, data: bytes | None = None, keep: bool = False) ->
 
     ``keep``: return the xlsx parts the checks read whole (``Parts``; None for a legacy .xls), so that
     one pass over the package serves the checks and the readers after them."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     if data is None:
         data = read_bytes(path)
     if not data:
@@ -204,6 +210,8 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?
 # from one r=" to the next (twice as fast as \sr="…"; the same matches)
 _REF = re.compile(rb'r="(?<=\sr=")([A-Za-z]*)([0-9]*)"')
 _CELL_OR_ROW = re.compile(rb"<(?:\w+:)?(c|row)[\s>/]")   # one pass counts both
+# the same without a prefix (the literal first: faster), when no prefixed <x:c or <x:row is there
+_CELL, _ROW, _PREFIXED = re.compile(rb"<c[\s>/]"), re.compile(rb"<row[\s>/]"), re.compile(rb":(?:c|row)[\s>/]")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _SST_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\s(?:uniqueCount|count)="(\d+)"')
@@ -225,6 +233,14 @@ def _merges(piece: bytes):
     return _MERGE.finditer(piece, max(piece.rfind(b"<", 0, at), 0))
 
 
+def _cells_and_rows(piece: bytes) -> tuple[int, int]:
+    """How many <c> and <row> tags (``_CELL_OR_ROW``) a piece holds."""
+    if _PREFIXED.search(piece):   # any prefixed match holds ":c" or ":row" and its next character
+        tags = _CELL_OR_ROW.findall(piece)
+        return tags.count(b"c"), tags.count(b"row")
+    return len(_CELL.findall(piece)), len(_ROW.findall(piece))
+
+
 def scan_sheet(path: Path, part: str, chunks) -> None:
     """Every cell coordinate and row number present (not the declared dimension), bounded."""
     max_r = max_c = cells = rows = with_ref = merges = 0
@@ -234,6 +250,8 @@ def scan_sheet(path: Path, part: str, chunks) -> None:
 
     try:
         for piece in _tags(chunks):
+            if not piece:   # (the empty tail after the last tag) nothing to count, nothing new to check
+                continue
             if max_r == 0 and (m := _DIMENSION.search(piece)) and m.group(3):
                 r, c = int(m.group(4)), _col(m.group(3))
                 if r * c > MAX_CELLS:
@@ -248,9 +266,8 @@ def scan_sheet(path: Path, part: str, chunks) -> None:
                 with_ref += len(refs) - all_letters.count(b"")
                 max_c = max(max_c, *(_col(x) for x in letters))
                 max_r = max(max_r, *(int(x) for x in digits))
-            tags = _CELL_OR_ROW.findall(piece)
-            cells += tags.count(b"c")
-            rows += tags.count(b"row")
+            c, r = _cells_and_rows(piece)
+            cells, rows = cells + c, rows + r
             for m in _merges(piece):
                 merges += 1
                 if (int(m.group(4)) - int(m.group(2)) + 1) * (_col(m.group(3)) - _col(m.group(1)) + 1) > MAX_CELLS:

@@ -44,8 +44,11 @@ class Derived:
         return None if self.measured is None else f"{self.measured}{self.unit}"
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def _name(ind) -> str:
-    return re.sub(r"\s+", "", ind.level3 or "")
+    return _SPACE.sub("", ind.level3 or "")
 
 
 def _amount(value: Value) -> tuple[Decimal | None, bool]:
@@ -67,12 +70,13 @@ def excluded(value: Value) -> Decimal:
     return amount / 10000 if m.group(2) == "万元" else amount
 
 
-def _find(indicators, test) -> int | None:
-    return next((i for i, ind in enumerate(indicators) if test(_name(ind))), None)
+def _find(names: list[str], test) -> int | None:
+    """The first indicator whose name (``_name``) passes test."""
+    return next((i for i, name in enumerate(names) if test(name)), None)
 
 
 def derive_regional(instance, values) -> list[Derived]:
-    inds = instance.indicators
+    inds = [_name(ind) for ind in instance.indicators]   # named once for the five searches below
     fee_i = _find(inds, lambda n: "保险费收入" in n and "占" not in n)
     benefit_i = _find(inds, lambda n: "待遇支出" in n and "占" not in n)
     shares = ((FEE_SHARE, _find(inds, lambda n: "费收入占" in n)),

@@ -71,8 +71,11 @@ class IndicatorCalc:
         return self.target, self.actual
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def indicator_name(ind) -> str:
-    return re.sub(r"\s+", "", f"{ind.level1}{ind.level2}{ind.level3}")
+    return _SPACE.sub("", f"{ind.level1}{ind.level2}{ind.level3}")
 
 
 def direction_of(ind, target: Value) -> str:
