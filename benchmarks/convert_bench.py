@@ -1,7 +1,8 @@
-"""Benchmark bulk conversion: `python benchmarks/convert_bench.py [N] [--check-only-only]` (default N=200).
+"""Benchmark bulk conversion: `python benchmarks/convert_bench.py [N] [--check-only-only] [--vary-all]` (default N=200).
 
-Generates N filled workbooks across the form families (the seed workbooks with
-varied figures), then times, each run in a process of its own:
+Generates N filled workbooks across the form families (copies of the seed workbooks, every fifth
+with its figures varied; with --vary-all every copy, so that no two files are alike and nothing
+computed from one file's values can be reused for another), then times, each run in a process of its own:
   (a) a naive baseline: one process, openpyxl load → compute → save per file;
   (b) `xltool convert` (write-back) and (c) `xltool convert --check-only`.
 Every run is started by a small wrapper process that waits for it and reports the
@@ -36,14 +37,16 @@ sys.path.insert(0, str(ROOT))
 CHECK_ONLY_SECONDS = 60
 
 
-def generate(n: int, folder: Path) -> None:
+def generate(n: int, folder: Path, vary_all: bool = False) -> None:
+    """n workbooks: copies of the seed workbooks, every fifth (every one past the first copy of each
+    seed with vary_all) with its figures varied."""
     seeds = sorted((ROOT / "workbooks").glob("*.xlsx"))
     rng = random.Random(42)
     for i in range(n):
         src = seeds[i % len(seeds)]
         target = folder / f"unit{i // 50:03d}" / f"{i:05d}_{src.name}"
         target.parent.mkdir(parents=True, exist_ok=True)
-        if i < len(seeds) or i % 5:
+        if i < len(seeds) or (i % 5 and not vary_all):
             shutil.copy(src, target)
             continue
         wb = openpyxl.load_workbook(src)   # every 5th file: figures varied
@@ -117,6 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark xltool convert")
     parser.add_argument("n", nargs="?", type=int, default=200, help="number of workbooks (default 200)")
     parser.add_argument("--check-only-only", action="store_true", help="time only convert --check-only")
+    parser.add_argument("--vary-all", action="store_true",
+                        help="vary the figures of every generated file, not every fifth (no two files alike)")
     opts = parser.parse_args()
     n = opts.n
     from startup_bench import compiled
@@ -124,11 +129,11 @@ def main() -> None:
     compiled()   # bytecode as an installed package has it
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in"
-        generate(n, src)
+        generate(n, src, opts.vary_all)
         script = Path(sys.executable).with_name("xltool")   # what a user runs (xltool.entry)
         convert = [str(script) if script.exists() else sys.executable, *([] if script.exists() else ["-m", "xltool.cli"]),
                    "convert", str(src), "-o"]
-        print(f"N={n}")
+        print(f"N={n}{' (figures varied in every file)' if opts.vary_all else ''}")
         if opts.check_only_only:
             check = run([*convert, str(Path(tmp) / "chk"), "--check-only"])
             report("convert --check-only", n, check, None)
