@@ -89,18 +89,31 @@ def _formula_cells(xml: str) -> set[tuple[int, int]]:
     """The cells whose content (up to their ``</c>``) holds an ``<f``, found from each ``<f`` back to the
     ``<c`` tag it is in (a sheet has far fewer formulas than cells)."""
     out = set()
-    at = xml.find("<f")
+    find, rfind = xml.find, xml.rfind
+    at = find("<f")
     while at >= 0:
-        start = xml.rfind("<c", 0, at)
-        while start >= 0 and (xml[start + 2:start + 3].isalnum() or xml[start + 2:start + 3] == "_"):
-            start = xml.rfind("<c", 0, start)     # <cols>, <cfRule>: not a cell
-        end = xml.find(">", start) if start >= 0 else -1
-        if 0 <= end < at and xml[end - 1] != "/" and xml.find("</c>", end, at) < 0:
-            ref = _REF.search(xml, start, end)
-            if ref:
-                out.add(_cell(ref.group(1)))
-        at = xml.find("<f", at + 2)
+        start = rfind("<c", 0, at)
+        while start >= 0:
+            after = xml[start + 2:start + 3]
+            if not (after.isalnum() or after == "_"):
+                break
+            start = rfind("<c", 0, start)     # <cols>, <cfRule>: not a cell
+        if start >= 0:
+            end = find(">", start, at)
+            if end >= 0 and xml[end - 1] != "/" and find("</c>", end, at) < 0:
+                cell = _tag_cell(xml[start:end])
+                if cell is not None:
+                    out.add(cell)
+        at = find("<f", at + 2)
     return out
+
+
+@lru_cache(maxsize=8192)
+def _tag_cell(tag: str) -> tuple[int, int] | None:
+    """The cell an opening ``<c …`` tag (up to its ``>``) names by its first ``r="…"``; the same few hundred
+    tags in every workbook made from one template."""
+    ref = _REF.search(tag)
+    return _cell(ref.group(1)) if ref else None
 
 
 _REF_B, _STYLE_B = re.compile(_REF.pattern.encode()), re.compile(_STYLE.pattern.encode())

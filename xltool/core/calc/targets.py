@@ -115,12 +115,13 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
                 computed[f"ind.{i}.h_w"] = ind.weight
         facts["costs"] = check_costs(instance, [c.values for c in calcs])
     elif instance.form == model.REGIONAL_TARGET:
-        derived = derive_regional(instance, [c.values for c in calcs])
+        values = [c.values for c in calcs]
+        shares = derive_regional(instance, values)
         basis = {i: h for i, ind in enumerate(instance.indicators) if (h := budget_basis(ind)) is not None}
-        derived = [d for d in derived if d.index not in basis] + [basis_derived(i, h) for i, h in basis.items()]
+        derived = [d for d in shares if d.index not in basis] + [basis_derived(i, h) for i, h in basis.items()]
         facts["derived"] = derived
         if "income_yi" in read.cells and "expenditure_yi" in read.cells:   # helper cells of the formulas
-            for i, helpers in regional_helpers(instance, [c.values for c in calcs]).items():
+            for i, helpers in regional_helpers(instance, values, shares, basis).items():
                 if f"ind.{i}.h_kind" not in read.cells:
                     continue
                 computed.update({f"ind.{i}.{k}": v for k, v in helpers.items()})
