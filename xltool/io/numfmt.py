@@ -130,9 +130,20 @@ def _as_bytes(pattern: re.Pattern) -> re.Pattern:
 def _styled_cell(m: re.Match, styled: re.Pattern):
     """(ref match, style match) of a styled tag found on bytes, exactly as on the text: an ASCII tag reads
     the same either way; any other is matched again as text (None, None when the text pattern disagrees)."""
-    tag = m.group(0)
+    return _styled_parts(*m.group(0, 1), styled)
+
+
+@lru_cache(maxsize=8192)
+def _styled_tag(tag: bytes, head: bytes, styled: re.Pattern) -> tuple[str | None, int | None]:
+    """(ref text, style index) of a styled tag found on bytes (its group 1: ``head``), as ``_styled_cell``
+    reads them; worked out once per distinct tag (the same few in every workbook made from one template)."""
+    ref, style = _styled_parts(tag, head, styled)
+    text = ref.group(1) if ref else None
+    return (text.decode() if isinstance(text, bytes) else text), (int(style.group(1)) if style is not None else None)
+
+
+def _styled_parts(tag: bytes, head: bytes, styled: re.Pattern):
     if tag.isascii():
-        head = m.group(1)
         return _REF_B.search(head), _STYLE_B.search(head)
     again = styled.fullmatch(tag.decode("utf-8"))
     if again is None:
@@ -199,10 +210,10 @@ def read_formats(path, parts=None) -> dict[str, tuple[dict[tuple[int, int], str]
                 cells = {}
                 if styled is not None:
                     for m in _as_bytes(styled).finditer(data):
-                        ref, style = _styled_cell(m, styled)
-                        kind = kinds.get(int(style.group(1))) if style is not None else None
+                        ref, style = _styled_tag(*m.group(0, 1), styled)
+                        kind = kinds.get(style) if style is not None else None
                         if ref and kind:
-                            cells[_cell(ref.group(1) if isinstance(ref.group(1), str) else ref.group(1).decode())] = kind
+                            cells[_cell(ref)] = kind
                 out[sheet] = (cells, _formula_cells(xml))
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):

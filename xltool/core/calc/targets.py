@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import lru_cache
 
 from xltool.core import model
 from xltool.core.arith import percent, round_half_up
@@ -75,7 +76,12 @@ _SPACE = re.compile(r"\s+")
 
 
 def indicator_name(ind) -> str:
-    return _SPACE.sub("", f"{ind.level1}{ind.level2}{ind.level3}")
+    return _joined(ind.level1, ind.level2, ind.level3)
+
+
+@lru_cache(maxsize=4096)
+def _joined(level1, level2, level3) -> str:
+    return _SPACE.sub("", f"{level1}{level2}{level3}")
 
 
 def direction_of(ind, target: Value) -> str:
