@@ -226,10 +226,20 @@ def test_styled_cells_found_on_bytes_as_on_the_text():
                 out[parse_a1(text if isinstance(text, str) else text.decode())] = kinds[int(style.group(1))]
         return out
 
+    def remembered():   # as read_formats reads them: once per distinct tag (numfmt._styled_tag)
+        out = {}
+        for _ in range(2):   # the second time from what was remembered
+            for m in numfmt._as_bytes(styled).finditer(xml.encode()):
+                ref, style = numfmt._styled_tag(*m.group(0, 1), styled)
+                if ref and style is not None and kinds.get(style):
+                    out[parse_a1(ref)] = kinds[style]
+        return out
+
     expected = on_text()
     assert expected == {(1, 1): "percent", (1, 2): "date", (1, 6): "percent", (1, 7): "date", (1, 8): "percent",
                         (1, 10): "percent"}   # ＿ (full-width low line) is no letter: H1 counts
     assert on_bytes() == expected
+    assert remembered() == expected
     assert len(list(numfmt._as_bytes(styled).finditer(xml.encode()))) > len(list(styled.finditer(xml)))
 
 
