@@ -226,8 +226,84 @@ def test_styled_cells_found_on_bytes_as_on_the_text():
                 out[parse_a1(text if isinstance(text, str) else text.decode())] = kinds[int(style.group(1))]
         return out
 
+    def remembered():   # as read_formats reads them: once per distinct tag (numfmt._styled_tag)
+        out = {}
+        for _ in range(2):   # the second time from what was remembered
+            for m in numfmt._as_bytes(styled).finditer(xml.encode()):
+                ref, style = numfmt._styled_tag(*m.group(0, 1), styled)
+                if ref and style is not None and kinds.get(style):
+                    out[parse_a1(ref)] = kinds[style]
+        return out
+
     expected = on_text()
     assert expected == {(1, 1): "percent", (1, 2): "date", (1, 6): "percent", (1, 7): "date", (1, 8): "percent",
                         (1, 10): "percent"}   # ＿ (full-width low line) is no letter: H1 counts
     assert on_bytes() == expected
+    assert remembered() == expected
     assert len(list(numfmt._as_bytes(styled).finditer(xml.encode()))) > len(list(styled.finditer(xml)))
+
+
+def _formula_cells_one_by_one(xml):
+    """The formula scan as first written: each ``<f`` back to its ``<c`` tag, the tag's ``r`` searched in place."""
+    out = set()
+    at = xml.find("<f")
+    while at >= 0:
+        start = xml.rfind("<c", 0, at)
+        while start >= 0 and (xml[start + 2:start + 3].isalnum() or xml[start + 2:start + 3] == "_"):
+            start = xml.rfind("<c", 0, start)
+        end = xml.find(">", start) if start >= 0 else -1
+        if 0 <= end < at and xml[end - 1] != "/" and xml.find("</c>", end, at) < 0:
+            ref = numfmt._REF.search(xml, start, end)
+            if ref:
+                out.add(parse_a1(ref.group(1)))
+        at = xml.find("<f", at + 2)
+    return out
+
+
+def test_formula_cells_as_found_one_by_one():
+    """The tags' cells remembered (``numfmt._tag_cell``) give what searching each tag in place gave: on every
+    sheet of the seeds, templates and real files, and on random soups of the pieces that matter."""
+    import random
+
+    sheets = 0
+    for path in SEEDS + TEMPLATES + REAL:
+        if not zipfile.is_zipfile(path):   # the real files include broken ones
+            continue
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    xml = zf.read(name).decode()
+                    assert numfmt._formula_cells(xml) == _formula_cells_one_by_one(xml), (path.name, name)
+                    sheets += 1
+    assert sheets > 50
+    pieces = ['<c r="A1"><f>', '<c r="B1" s="2"><f', '<c r="Z9"/><f', '<c r="A١"><f', "<c", '<c r="A1"', ' r="C3"',
+              '<c r="B2" s="1"', ">", "/>", "<f", "<f>", "</f>", "</c>", "<cols>", "<c_", "<cé", "<c:", "x", "<v>1</v>",
+              "<", "/", 'r="D4"', "<c\n", "<fo", "</c", "c>", "<c/>", "<c>", 'ér="E5"', '"']
+    rng = random.Random(7)
+    found = 0
+    for _ in range(30000):
+        xml = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        cells = numfmt._formula_cells(xml)
+        assert cells == _formula_cells_one_by_one(xml), xml
+        found += bool(cells)
+    assert found > 1000
+
+
+def test_regional_helpers_from_the_shares_worked_out_once():
+    """``row_helpers`` given the shares and 附表 bases ``compute_target_form`` worked out equals working them out again."""
+    from xltool.core.calc.regional import derive_regional
+    from xltool.core.calc.targets import parse_indicators
+    from xltool.core.regional_formulas import budget_basis, row_helpers
+
+    compared = 0
+    for read in _reads():
+        if read.instance.form != model.REGIONAL_TARGET:
+            continue
+        for instance in (read.instance, _varied(read.instance)):
+            values = [c.values for c in parse_indicators(instance)]
+            shares = derive_regional(instance, values)
+            basis = {i: h for i, ind in enumerate(instance.indicators) if (h := budget_basis(ind)) is not None}
+            helpers = row_helpers(instance, values, shares, basis)
+            assert helpers == row_helpers(instance, values)
+            compared += sum(h["h_kind"] is not None for h in helpers.values())
+    assert compared >= 20

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from xltool.core import layout, model
 from xltool.core.arith import ArithmeticInputError, text_number, to_decimal
@@ -274,6 +275,8 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
              LABELS.get(key, key)) for key, c in cols.items() if key in columns]
     shown = [(key, c) for key, c in cols.items() if key in ("level1", "level2", "level3", "target", "actual")]
     text, name, cells, filled = sheet.text, sheet.name, result.cells, sheet.cells
+    keys, places = tuple(key for key, *_ in plan), [c for _, c, _, _ in plan]
+    valued = [column for column in plan if column[2]]   # the columns whose value goes into the indicator
     level1 = level2 = ""
     i = 0
     for r in range(header + 1, sheet.max_row + 2):
@@ -282,14 +285,14 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
         if not any(text(r, c) for _, c in shown if (r, c) in filled):
             continue   # a blank row of the template: skip, keep going
         indicator = model.Indicator()
-        for key, c, kind, label in plan:
+        for key, c, kind, label in valued:
             if kind == 1:
                 setattr(indicator, key, _decimal(sheet, r, c, result, label, convert=key == "weight",
                                                  points=key == "weight"))
-            elif kind == 2:
+            else:
                 value = filled.get((r, c))
                 setattr(indicator, key, "" if value is None else value.strip() if type(value) is str else text(r, c))
-            cells[f"ind.{i}.{key}"] = (name, r, c)
+        cells.update(zip(_indicator_keys(i, keys), [(name, r, c) for c in places]))   # every column's cell, in order
         if "actual" in cols and "actual" in columns:
             indicator.actual = _actual(sheet, r, cols["actual"], indicator.target, result, formats_known)
         if "h_wnum" in cols and "h_wden" in cols:    # F1: the 附表's 万元 figures (derive-targets)
@@ -299,6 +302,12 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
         indicator.level1, indicator.level2 = level1, level2
         result.instance.indicators.append(indicator)
         i += 1
+
+
+@lru_cache(maxsize=4096)
+def _indicator_keys(i: int, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The field keys of indicator i's columns (``ind.3.target`` …), made once per row number and columns."""
+    return tuple(f"ind.{i}.{key}" for key in keys)
 
 
 def _source_wan(num, den):

@@ -44,13 +44,15 @@ _BASIS_KIND = {"premium_share": "fee", "benefit_share": "benefit", "other_share"
 _UNIT = {"yi": "亿元", "months": "个月"}     # else %
 
 
-def row_helpers(instance, values) -> dict[int, dict[str, object]]:
+def row_helpers(instance, values, derived=None, basis=None) -> dict[int, dict[str, object]]:
     """Indicator index → its helper values (every row: blank for rows that are not derived).
-    ``values``: (parsed target, parsed actual) per indicator, as ``calc.regional`` takes them."""
+    ``values``: (parsed target, parsed actual) per indicator, as ``calc.regional`` takes them;
+    ``derived`` / ``basis``: ``derive_regional(instance, values)`` and {index: ``budget_basis``} of the
+    rows that have one, when the caller has worked them out already."""
     from xltool.core.calc.regional import _amount, derive_regional, excluded
 
     out: dict[int, dict[str, object]] = {i: dict.fromkeys(HELPERS) for i in range(len(instance.indicators))}
-    for d in derive_regional(instance, values):
+    for d in derive_regional(instance, values) if derived is None else derived:
         target = values[d.index][0]
         amount, one_sided = _amount(values[d.sources[0]][0]) if d.sources else (None, False)
         if d.kind == "other_share" and one_sided:
@@ -59,10 +61,10 @@ def row_helpers(instance, values) -> dict[int, dict[str, object]]:
         out[d.index].update(h_kind=_KIND[d.kind], h_amt=amount,
                             h_excl=excluded(target) if d.kind != "fee_share" else 0,
                             h_op=effective_op(op, model.POSITIVE), h_lo=lo, h_hi=hi, h_m=d.measured)
-    for i, ind in enumerate(instance.indicators):
-        basis = budget_basis(ind)
-        if basis is not None:
-            out[i].update(basis)
+    if basis is None:
+        basis = {i: h for i, ind in enumerate(instance.indicators) if (h := budget_basis(ind)) is not None}
+    for i, helpers in basis.items():
+        out[i].update(helpers)
     return out
 
 

@@ -89,18 +89,31 @@ def _formula_cells(xml: str) -> set[tuple[int, int]]:
     """The cells whose content (up to their ``</c>``) holds an ``<f``, found from each ``<f`` back to the
     ``<c`` tag it is in (a sheet has far fewer formulas than cells)."""
     out = set()
-    at = xml.find("<f")
+    find, rfind = xml.find, xml.rfind
+    at = find("<f")
     while at >= 0:
-        start = xml.rfind("<c", 0, at)
-        while start >= 0 and (xml[start + 2:start + 3].isalnum() or xml[start + 2:start + 3] == "_"):
-            start = xml.rfind("<c", 0, start)     # <cols>, <cfRule>: not a cell
-        end = xml.find(">", start) if start >= 0 else -1
-        if 0 <= end < at and xml[end - 1] != "/" and xml.find("</c>", end, at) < 0:
-            ref = _REF.search(xml, start, end)
-            if ref:
-                out.add(_cell(ref.group(1)))
-        at = xml.find("<f", at + 2)
+        start = rfind("<c", 0, at)
+        while start >= 0:
+            after = xml[start + 2:start + 3]
+            if not (after.isalnum() or after == "_"):
+                break
+            start = rfind("<c", 0, start)     # <cols>, <cfRule>: not a cell
+        if start >= 0:
+            end = find(">", start, at)
+            if end >= 0 and xml[end - 1] != "/" and find("</c>", end, at) < 0:
+                cell = _tag_cell(xml[start:end])
+                if cell is not None:
+                    out.add(cell)
+        at = find("<f", at + 2)
     return out
+
+
+@lru_cache(maxsize=8192)
+def _tag_cell(tag: str) -> tuple[int, int] | None:
+    """The cell an opening ``<c …`` tag (up to its ``>``) names by its first ``r="…"``; the same few hundred
+    tags in every workbook made from one template."""
+    ref = _REF.search(tag)
+    return _cell(ref.group(1)) if ref else None
 
 
 _REF_B, _STYLE_B = re.compile(_REF.pattern.encode()), re.compile(_STYLE.pattern.encode())
@@ -117,9 +130,20 @@ def _as_bytes(pattern: re.Pattern) -> re.Pattern:
 def _styled_cell(m: re.Match, styled: re.Pattern):
     """(ref match, style match) of a styled tag found on bytes, exactly as on the text: an ASCII tag reads
     the same either way; any other is matched again as text (None, None when the text pattern disagrees)."""
-    tag = m.group(0)
+    return _styled_parts(*m.group(0, 1), styled)
+
+
+@lru_cache(maxsize=8192)
+def _styled_tag(tag: bytes, head: bytes, styled: re.Pattern) -> tuple[str | None, int | None]:
+    """(ref text, style index) of a styled tag found on bytes (its group 1: ``head``), as ``_styled_cell``
+    reads them; worked out once per distinct tag (the same few in every workbook made from one template)."""
+    ref, style = _styled_parts(tag, head, styled)
+    text = ref.group(1) if ref else None
+    return (text.decode() if isinstance(text, bytes) else text), (int(style.group(1)) if style is not None else None)
+
+
+def _styled_parts(tag: bytes, head: bytes, styled: re.Pattern):
     if tag.isascii():
-        head = m.group(1)
         return _REF_B.search(head), _STYLE_B.search(head)
     again = styled.fullmatch(tag.decode("utf-8"))
     if again is None:
@@ -186,10 +210,10 @@ def read_formats(path, parts=None) -> dict[str, tuple[dict[tuple[int, int], str]
                 cells = {}
                 if styled is not None:
                     for m in _as_bytes(styled).finditer(data):
-                        ref, style = _styled_cell(m, styled)
-                        kind = kinds.get(int(style.group(1))) if style is not None else None
+                        ref, style = _styled_tag(*m.group(0, 1), styled)
+                        kind = kinds.get(style) if style is not None else None
                         if ref and kind:
-                            cells[_cell(ref.group(1) if isinstance(ref.group(1), str) else ref.group(1).decode())] = kind
+                            cells[_cell(ref)] = kind
                 out[sheet] = (cells, _formula_cells(xml))
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from functools import lru_cache
 
 from xltool.core import model
 from xltool.core.arith import percent, round_half_up
@@ -75,7 +76,12 @@ _SPACE = re.compile(r"\s+")
 
 
 def indicator_name(ind) -> str:
-    return _SPACE.sub("", f"{ind.level1}{ind.level2}{ind.level3}")
+    return _joined(ind.level1, ind.level2, ind.level3)
+
+
+@lru_cache(maxsize=4096)
+def _joined(level1, level2, level3) -> str:
+    return _SPACE.sub("", f"{level1}{level2}{level3}")
 
 
 def direction_of(ind, target: Value) -> str:
@@ -115,12 +121,13 @@ def compute_target_form(read, config) -> tuple[dict[str, object], dict[str, obje
                 computed[f"ind.{i}.h_w"] = ind.weight
         facts["costs"] = check_costs(instance, [c.values for c in calcs])
     elif instance.form == model.REGIONAL_TARGET:
-        derived = derive_regional(instance, [c.values for c in calcs])
+        values = [c.values for c in calcs]
+        shares = derive_regional(instance, values)
         basis = {i: h for i, ind in enumerate(instance.indicators) if (h := budget_basis(ind)) is not None}
-        derived = [d for d in derived if d.index not in basis] + [basis_derived(i, h) for i, h in basis.items()]
+        derived = [d for d in shares if d.index not in basis] + [basis_derived(i, h) for i, h in basis.items()]
         facts["derived"] = derived
         if "income_yi" in read.cells and "expenditure_yi" in read.cells:   # helper cells of the formulas
-            for i, helpers in regional_helpers(instance, [c.values for c in calcs]).items():
+            for i, helpers in regional_helpers(instance, values, shares, basis).items():
                 if f"ind.{i}.h_kind" not in read.cells:
                     continue
                 computed.update({f"ind.{i}.{k}": v for k, v in helpers.items()})

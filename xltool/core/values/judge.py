@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from xltool.core.values import units
 from xltool.core.arith import round_half_up
@@ -49,7 +50,13 @@ def infer_direction(indicator_name: str, value: Value | str | None = None) -> st
             return NEGATIVE
         if value.op in LOWER_OPS:
             return POSITIVE
-    name = re.sub(r"\s+", "", (indicator_name or "").translate(_FULLWIDTH))
+    return _by_name(indicator_name or "")
+
+
+@lru_cache(maxsize=4096)
+def _by_name(indicator_name: str) -> str:
+    """The direction a name alone gives (the same names in every file made from one template)."""
+    name = re.sub(r"\s+", "", indicator_name.translate(_FULLWIDTH))
     if any(word in name for word in NEGATIVE_KEYWORDS):
         return NEGATIVE
     return POSITIVE

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = [
     "UnitError", "Unit", "UNITS", "normalize_unit", "is_unit", "lookup", "dimension", "factor",
@@ -104,8 +105,10 @@ def _simple(part: str) -> Unit | None:
     return _SIMPLE_UNITS[canon] if canon is not None else None
 
 
+@lru_cache(maxsize=1024)
 def lookup(unit: str) -> Unit:
-    """The Unit for a spelling (simple or compound); raises UnitError if unknown."""
+    """The Unit for a spelling (simple or compound); raises UnitError if unknown (Units are frozen: one
+    object per spelling serves every caller)."""
     text = _clean(unit)
     if "/" not in text:
         found = _simple(text)
