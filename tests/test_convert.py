@@ -139,3 +139,16 @@ def test_check_and_recompute_read_a_legacy_xls_directly(folder, tmp_path):
     result = CliRunner().invoke(app, ["recompute", str(legacy), "-o", str(tmp_path)])
     assert result.exit_code in (0, 1), result.output
     assert openpyxl.load_workbook(tmp_path / (legacy.stem + ".xlsx"))
+
+
+def test_files_go_to_workers_a_few_small_ones_at_a_time(tmp_path):
+    """Tasks of up to CHUNK consecutive files and CHUNK_BYTES; a larger file goes alone; order kept."""
+    from xltool import workers
+
+    sizes = {"a": 10, "b": 10, "c": workers.CHUNK_BYTES, "d": 10, "e": 10, "f": 10, "g": 10, "h": 10, "i": 10}
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    chunks = list(workers._chunks(list(sizes), str(tmp_path)))
+    assert [n for chunk in chunks for n in chunk] == list(sizes)
+    assert ["c"] in chunks and all(len(chunk) <= workers.CHUNK for chunk in chunks)
+    assert chunks[0] == ["a", "b"] and len(chunks[2]) == workers.CHUNK

@@ -53,6 +53,20 @@ def survivors(marker: str) -> list[int]:
     return pids
 
 
+def describe(pid: int) -> str:
+    """What a process is and where it stands (for the message of a failing test)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")[:160]
+        with open(f"/proc/{pid}/status") as fh:
+            status = {k: v.strip() for k, v in (line.split(":", 1) for line in fh if ":" in line)}
+        with open(f"/proc/{pid}/wchan") as fh:
+            wchan = fh.read()
+    except OSError as exc:
+        return f"{pid}: {exc}"
+    return f"{pid} [{status.get('State')}, ppid {status.get('PPid')}, wchan {wchan}, {status.get('SigCgt')}]: {cmd}"
+
+
 def run_and_kill(args, delay: float | None, tmpdir: Path, sig=signal.SIGKILL) -> float:
     """Run, kill after delay seconds (None: let it finish); how long it ran. Then no process of it may remain."""
     marker = f"XLTOOL_KILLTEST={uuid.uuid4().hex}"
@@ -67,13 +81,14 @@ def run_and_kill(args, delay: float | None, tmpdir: Path, sig=signal.SIGKILL) ->
         proc.send_signal(sig)
         proc.wait()
     ran = time.monotonic() - start
-    deadline = time.monotonic() + 2      # a worker or the janitor may take a moment to notice
+    deadline = time.monotonic() + 5      # a worker or the janitor may take a moment to notice (under load)
     while survivors(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     left = survivors(marker)
+    seen = [describe(pid) for pid in left]
     for pid in left:   # do not leave them running even when the test fails
         os.kill(pid, signal.SIGKILL)
-    assert not left, f"processes left after the kill: {left}"
+    assert not left, f"processes left {ran:.3f} s after the start: {seen}"
     return ran
 
 

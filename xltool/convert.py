@@ -1,6 +1,6 @@
 """Bulk conversion of folder trees (``xltool convert``): recognise, recompute or check, summarise.
 
-Work is spread over worker processes (pebble); each file is independent and runs under a
+Work is spread over worker processes (``xltool.workers``, pebble); each file is independent and runs under a
 memory limit (RLIMIT_AS in the worker) and a time limit, so one bad file never stops the run:
 its crash, its timeout or its error becomes its summary row with the reason, and a fresh worker
 takes its place. Workers die with the parent (PR_SET_PDEATHSIG) and temporary files are removed
@@ -15,10 +15,7 @@ finding is kept, so memory stays flat however many files there are.
 """
 from __future__ import annotations
 
-import importlib
-import multiprocessing
 import os
-import pkgutil
 from collections import deque
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
@@ -30,11 +27,6 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUMMARY_NAME = "汇总.xlsx"
 TIMEOUT = float(os.environ.get("XLTOOL_FILE_TIMEOUT", 120))          # seconds per file
 MEMORY_MB = int(os.environ.get("XLTOOL_FILE_MEMORY_MB", 1536))        # address space a worker may add
-# Files in flight per worker. Results are taken in input order, so a slow file holds back the ones after
-# it; with 4 per worker the workers stood idle about half of a check-only run waiting for the parent to
-# take results and hand out files (measured: 300 files in 1.0 s of pool time against 0.55 s with 16).
-# Only the small rows and findings of files done wait here, so memory stays flat.
-IN_FLIGHT = 16
 FORM_ZH = {"regional-target": "区域绩效目标表", "fund-expenditure-target": "基金支出绩效目标表",
            "self-evaluation": "支出绩效自评表", "project-target": "项目支出绩效目标表", "budget-tables": "预算附表",
            "project-self-evaluation": "项目支出绩效自评表"}
@@ -215,116 +207,16 @@ def _landed(result, outdir: Path) -> tuple[FileRow, list[Finding]]:
     return row, findings
 
 
-def _preload(check_only: bool = True) -> None:
-    """Import what a worker needs once, here: forked workers inherit it instead of each paying for it."""
-    import python_calamine  # noqa: F401
-
-    if not check_only:
-        from xltool.io.ooxml import writeback  # noqa: F401
-
-    import xltool.core
-    from xltool.io import calamine  # noqa: F401
-    from xltool import process
-    from xltool.core.rules import load_rules
-
-    for module in pkgutil.walk_packages(xltool.core.__path__, "xltool.core."):
-        importlib.import_module(module.name)
-    load_rules()
-
-
-def _worker_init(parent: int, memory_mb: int) -> None:
-    """In each worker: die with the parent, clean up on SIGTERM, and a memory ceiling for any one file."""
-    import resource
-
-    from xltool.io import atomic
-
-    atomic.worker_start(parent)
-    atomic.defer_sync()   # outputs are flushed once, by the parent, at the end of the run
-    if memory_mb:
-        try:
-            with open("/proc/self/statm") as fh:
-                used = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError):
-            used = 0
-        limit = used + memory_mb * 2**20
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass
-
-
-def _failed(name: str, root: str, reason: str) -> tuple[FileRow, list[Finding]]:
-    return FileRow(name, status="失败", reason=f"{os.path.join(root, name)}：{reason}"), []
-
-
-def _pool_results(names: list[str], root: str, outdir: str, check_only: bool, jobs: int, stack: ExitStack,
-                  timeout: float, memory_mb: int):
-    """(row, findings) per file in input order from worker processes forked from this one.
-
-    The workers are forked here, before the summary workbook is opened, so none of them inherits
-    its open files. A bounded number of files is in flight; a worker that crashes (e.g. at its
-    memory ceiling) or overruns the time limit fails that one file and is replaced.
-    """
-    from concurrent.futures import TimeoutError as Timeout
-
-    from pebble import CONSTS, ProcessExpired, ProcessPool
-
-    from xltool.io import atomic
-
-    # pebble's manager threads poll every sleep_unit (0.1 s): stopping the pool waited that long at the end
-    # of every run; 20 ms keeps the time limits as exact and costs the parent next to nothing.
-    CONSTS.sleep_unit = min(CONSTS.sleep_unit, 0.02)
-    _preload(check_only)
-    atomic.start_janitor()   # shared by the workers: what a killed worker leaves is removed
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPool(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), memory_mb),
-                       context=context)
-
-    def stop():
-        pool.stop()
-        pool.join()
-    stack.callback(stop)
-
-    window: deque = deque()
-    todo = iter(names)
-    for name in todo:   # the first files are scheduled (and the workers forked) now, not at the first result
-        window.append((name, pool.schedule(process_one, (os.path.join(root, name), root, outdir, check_only),
-                                           timeout=timeout)))
-        if len(window) >= IN_FLIGHT * jobs:
-            break
-
-    def results():
-        while window:
-            name, future = window.popleft()
-            try:
-                result = future.result()
-            except Timeout:
-                result = _failed(name, root, f"处理超时（超过 {timeout:g} 秒），已跳过")
-            except ProcessExpired as exc:
-                result = _failed(name, root, f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过")
-            except MemoryError:
-                result = _failed(name, root, f"处理时超出内存上限（{memory_mb} MB），已跳过")
-            except Exception as exc:   # e.g. a result that could not be sent back
-                result = _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")
-            nxt = next(todo, None)
-            if nxt is not None:
-                window.append((nxt, pool.schedule(process_one, (os.path.join(root, nxt), root, outdir, check_only),
-                                                  timeout=timeout)))
-            elif not window:
-                pool.stop()   # the last result: the workers wind down while the summary is finished
-            yield result
-    return results()
-
-
 def _results(names: list[str], root: Path, outdir: Path, jobs: int, check_only: bool, scheduler: str | None,
              stack: ExitStack, timeout: float, memory_mb: int):
     if scheduler:
         return stack.enter_context(closing(_cluster_results(scheduler, root, outdir, names, check_only)))
     if not names:
         return iter(())
-    return _pool_results(names, str(root), str(outdir), check_only, max(1, min(jobs, len(names))), stack,
-                         timeout, memory_mb)
+    from xltool import workers
+
+    return workers.results(names, str(root), str(outdir), check_only, max(1, min(jobs, len(names))), stack,
+                           timeout, memory_mb)
 
 
 def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check_only: bool = False,
