@@ -184,3 +184,31 @@ def test_sigterm_cleans_up(tmp_path):
             for p in out.rglob("*.xlsx"):
                 assert complete(p), p
         no_temporaries(base)
+
+
+def test_a_fork_that_hangs_at_once_still_dies_with_its_parent():
+    """A worker stuck from its first instant (ignoring SIGTERM, waiting on something that never comes)
+    is killed with its parent: the parent-death signal is set right after the fork, and it is SIGKILL."""
+    marker = uuid.uuid4().hex
+    code = ("import os, signal, sys, time\n"
+            "from xltool.io import atomic\n"
+            "atomic.children_die_with_this_process()\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            "    os.read(os.pipe()[0], 1)   # never returns\n"
+            "print(pid, flush=True)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "XLTOOL_KILLTEST": marker})
+    child = int(proc.stdout.readline())
+    assert child in survivors(marker)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while survivors(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = survivors(marker)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, [describe(pid) for pid in left]

@@ -1,9 +1,11 @@
 """The local worker pool of ``xltool convert``: files checked or recomputed in forked processes.
 
 Workers are forked (pebble) after the parent has imported what they need (``preload``); each runs
-under a memory ceiling (RLIMIT_AS) and dies with the parent. Files go to them in tasks of a few
-small files (``_chunks``); a task that fails (a crash, its time limit) is run again file by file, so
-that only the file that crashed or overran fails, and a fresh worker takes the dead one's place.
+under a memory ceiling (RLIMIT_AS) and is killed when the parent dies, from its first instant on
+(``atomic.children_die_with_this_process``; the janitor removes what it leaves). Files go to them
+in tasks of a few small files (``_chunks``); a task that fails (a crash, its time limit) is run
+again file by file, so that only the file that crashed or overran fails, and a fresh worker takes
+the dead one's place.
 Results come back in input order, with a bounded number of files in flight.
 """
 from __future__ import annotations
@@ -93,6 +95,7 @@ def results(names: list[str], root: str, outdir: str, check_only: bool, jobs: in
     CONSTS.sleep_unit = min(CONSTS.sleep_unit, 0.02)
     preload(check_only)
     atomic.start_janitor()   # shared by the workers: what a killed worker leaves is removed
+    atomic.children_die_with_this_process()   # from the workers' first instant, whatever they do then
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPool(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), memory_mb),

@@ -11,8 +11,9 @@
   and of its end after the rename; when every holder of its pipe is gone (this process and its
   workers, whether they returned, raised, got SIGTERM or SIGKILL) it removes what is left.
 - ``on_signals()`` turns SIGTERM / SIGHUP into ``SystemExit`` so that ``with`` blocks unwind;
-  ``worker_start()`` makes a worker process die with its parent (``PR_SET_PDEATHSIG``) and clean
-  its own temporary files on SIGTERM.
+  ``children_die_with_this_process()`` makes every process forked afterwards die (SIGKILL) with
+  this one, from its first instant; ``worker_start()`` makes a worker clean its own temporary
+  files on SIGTERM.
 """
 from __future__ import annotations
 
@@ -174,9 +175,7 @@ def sync_folder(folder: str | os.PathLike) -> None:
     except OSError:
         return
     try:
-        import ctypes
-
-        if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:
+        if _libc().syncfs(fd) == 0:
             return
     except (OSError, AttributeError):
         pass
@@ -328,13 +327,52 @@ def worker_start(parent: int | None = None) -> None:
     temporary files and exit."""
     _mine.clear()                      # the parent's temporary files are the parent's
     signal.signal(signal.SIGTERM, _worker_exit)
-    if sys.platform.startswith("linux"):
+    if parent is not None:
+        die_with_parent(parent)
+
+
+_libc_handle = None
+
+
+def _libc():
+    global _libc_handle
+    if _libc_handle is None:
         import ctypes
 
+        _libc_handle = ctypes.CDLL(None, use_errno=True)
+    return _libc_handle
+
+
+def die_with_parent(parent: int) -> None:
+    """In a process forked from ``parent``: be killed when the parent dies (``PR_SET_PDEATHSIG`` with
+    SIGKILL, so whatever this process is doing then, even waiting on something that will never come);
+    its temporary files are the janitor's to remove. A parent already gone: leave now."""
+    if sys.platform.startswith("linux"):
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM, 0, 0, 0)   # PR_SET_PDEATHSIG
+            _libc().prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
-    if parent is not None and os.getppid() != parent:   # the parent died before the line above took effect
-        _worker_exit(signal.SIGTERM, None)
+    if os.getppid() != parent:
+        os._exit(128 + signal.SIGKILL)
+
+
+_forks_watched: int | None = None   # the process whose forks die with it
+_forked_child = False               # this process is such a fork (its own forks are not watched)
+
+
+def children_die_with_this_process() -> None:
+    """Every process forked from this one from now on dies with it: ``die_with_parent`` runs in the child
+    right after the fork, before any other code of the child (registered once per process)."""
+    global _forks_watched
+    if _forks_watched == os.getpid() or not sys.platform.startswith("linux"):
+        return
+    _forks_watched = parent = os.getpid()
+    _libc()   # loaded here: the child's first act must not load anything
+    os.register_at_fork(after_in_child=lambda: _watched_child(parent))
+
+
+def _watched_child(parent: int) -> None:
+    global _forked_child
+    if not _forked_child:
+        _forked_child = True
+        die_with_parent(parent)
