@@ -133,14 +133,14 @@ MUTANTS = [
            "    except Exception as exc:   # a file we did not foresee: report it, keep going\n",
            "    except Exception as exc:   # a file we did not foresee: report it, keep going\n        raise\n",
            ("tests/test_convert.py", "tests/test_limits_and_batches.py"),
-           more=(("xltool/convert.py", "            except Exception as exc:   # e.g. a result that could not be sent back\n",
-                  "            except Exception as exc:   # e.g. a result that could not be sent back\n                raise\n"),)),
+           more=(("xltool/workers.py", "        except Exception as exc:   # a crash, the time limit, a result that could not be sent back\n",
+                  "        except Exception as exc:   # a crash, the time limit, a result that could not be sent back\n            raise\n"),)),
     Mutant("batch-bad-file-stops", "a refused file stops the whole batch", "xltool/convert.py",
            "    except (XltoolError, UnsafeWorkbook, reader.ReadError) as exc:\n",
            "    except (XltoolError, UnsafeWorkbook, reader.ReadError) as exc:\n        raise\n",
            ("tests/test_convert.py",),
-           more=(("xltool/convert.py", "            except Exception as exc:   # e.g. a result that could not be sent back\n",
-                  "            except Exception as exc:   # e.g. a result that could not be sent back\n                raise\n"),)),
+           more=(("xltool/workers.py", "        except Exception as exc:   # a crash, the time limit, a result that could not be sent back\n",
+                  "        except Exception as exc:   # a crash, the time limit, a result that could not be sent back\n            raise\n"),)),
 ]
 
 

@@ -117,12 +117,12 @@ def results(names: list[str], root: str, outdir: str, check_only: bool, jobs: in
             return _failed(name, root, f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过")
         if isinstance(exc, MemoryError):
             return _failed(name, root, f"处理时超出内存上限（{memory_mb} MB），已跳过")
-        return _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")   # e.g. a result not sent back
+        return _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")
 
     def outcome(future, chunk: list[str]) -> list[tuple[FileRow, list[Finding]]]:
         try:
             return future.result()
-        except Exception as exc:
+        except Exception as exc:   # a crash, the time limit, a result that could not be sent back
             if len(chunk) == 1:
                 return [failure(chunk[0], exc)]
         # Which file of the chunk it was: each again, alone, with its own time limit and its own worker.
