@@ -181,7 +181,7 @@ def convert(amount: Decimal, from_unit: str, to_unit: str) -> Decimal:
 
 
 def unit_pattern() -> str:
-    """A regex alternation matching any simple-or-compound unit spelling (longest first).
+    r"""A regex alternation matching any simple-or-compound unit spelling (longest first).
 
     Spaces may follow a scale prefix (``万 人``) and surround ``/``. Scaled spellings are
     factored by prefix (``(?:千万|千|…)\s*(?:人次|元|…)``): the same spellings in the same
@@ -190,11 +190,15 @@ def unit_pattern() -> str:
     def longest_first(items) -> list[str]:
         return sorted(items, key=len, reverse=True)
 
+    def scale_of(spelling: str) -> str | None:
+        """The scale prefix a spelling starts with, when the rest is a spelling too (万人 → 万; 万 alone: None)."""
+        return next((p for p in longest_first(_PREFIXES)
+                     if spelling.startswith(p) and len(spelling) > len(p) and spelling[len(p):] in _SPELLINGS), None)
+
     scaled: dict[str, list[str]] = {}
     plain = []
     for s in longest_first(s for s in _SPELLINGS if s):
-        prefix = next((p for p in longest_first(_PREFIXES) if s.startswith(p) and s[len(p):] in _SPELLINGS
-                       and s[len(p):]), None)
+        prefix = scale_of(s)
         if prefix is None:
             plain.append(re.escape(s))
         else:
