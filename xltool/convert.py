@@ -1,10 +1,10 @@
 """Bulk conversion of folder trees (``xltool convert``): recognise, recompute or check, summarise.
 
-Work is spread over worker processes (``xltool.workers``, pebble); each file is independent and runs under a
-memory limit (RLIMIT_AS in the worker) and a time limit, so one bad file never stops the run:
-its crash, its timeout or its error becomes its summary row with the reason, and a fresh worker
-takes its place. Workers die with the parent (PR_SET_PDEATHSIG, set right after the fork) and temporary files are removed
-on every exit path (``io.atomic``). Inputs are never written; outputs mirror the input tree;
+Work is spread over worker processes (``xltool.workers``, pebble); each file is independent and
+runs under a memory limit (RLIMIT_AS in the worker) and a time limit, so one bad file never stops
+the run: its crash, its timeout or its error becomes its summary row with the reason, and a fresh
+worker takes its place. Workers die with the parent (PR_SET_PDEATHSIG, set right after the fork)
+and temporary files are removed on every exit path (``io.atomic``). Inputs are never written; outputs mirror the input tree;
 two inputs that would write the same output (``a.xls`` beside ``a.xlsx``) are both refused
 before anything is written. Check-only runs read with python-calamine (values only), write-back
 runs go through ``process.recompute_file``; either way the file's bytes are read once.

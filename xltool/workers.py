@@ -5,8 +5,7 @@ under a memory ceiling (RLIMIT_AS) and is killed when the parent dies, from its 
 (``atomic.children_die_with_this_process``; the janitor removes what it leaves). Files go to them
 in tasks of a few small files (``_chunks``); a task that fails (a crash, its time limit) is run
 again file by file, so that only the file that crashed or overran fails, and a fresh worker takes
-the dead one's place.
-Results come back in input order, with a bounded number of files in flight.
+the dead one's place. Results come back in input order, with a bounded number of files in flight.
 """
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ IN_FLIGHT = 16
 # one file's; a file larger than CHUNK_BYTES goes alone.
 CHUNK, CHUNK_BYTES = 4, 2**20
 
+
 def preload(check_only: bool = True) -> None:
     """Import what a worker needs once, here: forked workers inherit it instead of each paying for it."""
     import python_calamine  # noqa: F401
@@ -49,13 +49,14 @@ def preload(check_only: bool = True) -> None:
     load_rules()
 
 
-def _worker_init(parent: int, memory_mb: int) -> None:
-    """In each worker: die with the parent, clean up on SIGTERM, and a memory ceiling for any one file."""
+def _worker_init(memory_mb: int) -> None:
+    """In each worker (dying with the parent already: ``results``): clean up on SIGTERM, and a memory
+    ceiling for any one file."""
     import resource
 
     from xltool.io import atomic
 
-    atomic.worker_start(parent)
+    atomic.worker_start()
     atomic.defer_sync()   # outputs are flushed once, by the parent, at the end of the run
     if memory_mb:
         try:
@@ -70,12 +71,8 @@ def _worker_init(parent: int, memory_mb: int) -> None:
             pass
 
 
-def _failed(name: str, root: str, reason: str) -> tuple[FileRow, list[Finding]]:
-    return FileRow(name, status="失败", reason=f"{os.path.join(root, name)}：{reason}"), []
-
-
 def results(names: list[str], root: str, outdir: str, check_only: bool, jobs: int, stack: ExitStack,
-                  timeout: float, memory_mb: int):
+            timeout: float, memory_mb: int):
     """(row, findings) per file in input order from worker processes forked from this one.
 
     The workers are forked here, before the summary workbook is opened, so none of them inherits
@@ -98,8 +95,7 @@ def results(names: list[str], root: str, outdir: str, check_only: bool, jobs: in
     atomic.children_die_with_this_process()   # from the workers' first instant, whatever they do then
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPool(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), memory_mb),
-                       context=context)
+    pool = ProcessPool(max_workers=jobs, initializer=_worker_init, initargs=(memory_mb,), context=context)
 
     def stop():
         pool.stop()
@@ -112,12 +108,14 @@ def results(names: list[str], root: str, outdir: str, check_only: bool, jobs: in
 
     def failure(name: str, exc: BaseException) -> tuple[FileRow, list[Finding]]:
         if isinstance(exc, Timeout):
-            return _failed(name, root, f"处理超时（超过 {timeout:g} 秒），已跳过")
-        if isinstance(exc, ProcessExpired):
-            return _failed(name, root, f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过")
-        if isinstance(exc, MemoryError):
-            return _failed(name, root, f"处理时超出内存上限（{memory_mb} MB），已跳过")
-        return _failed(name, root, f"处理时出错（{type(exc).__name__}: {exc}）")
+            reason = f"处理超时（超过 {timeout:g} 秒），已跳过"
+        elif isinstance(exc, ProcessExpired):
+            reason = f"处理时进程异常退出（退出码 {exc.exitcode}；可能超出内存上限 {memory_mb} MB），已跳过"
+        elif isinstance(exc, MemoryError):
+            reason = f"处理时超出内存上限（{memory_mb} MB），已跳过"
+        else:
+            reason = f"处理时出错（{type(exc).__name__}: {exc}）"
+        return FileRow(name, status="失败", reason=f"{os.path.join(root, name)}：{reason}"), []
 
     def outcome(future, chunk: list[str]) -> list[tuple[FileRow, list[Finding]]]:
         try:
@@ -135,7 +133,7 @@ def results(names: list[str], root: str, outdir: str, check_only: bool, jobs: in
         if len(window) * CHUNK >= IN_FLIGHT * jobs:
             break
 
-    def results():
+    def taken():
         while window:
             chunk, future = window.popleft()
             done = outcome(future, chunk)
@@ -145,7 +143,7 @@ def results(names: list[str], root: str, outdir: str, check_only: bool, jobs: in
             elif not window:
                 pool.stop()   # the last result: the workers wind down while the summary is finished
             yield from done
-    return results()
+    return taken()
 
 
 def _chunks(names: list[str], root: str):

@@ -322,13 +322,11 @@ def _worker_exit(signum, frame):
     os._exit(128 + signum)
 
 
-def worker_start(parent: int | None = None) -> None:
-    """In a freshly forked worker of process ``parent``: die with the parent; on SIGTERM remove own
-    temporary files and exit."""
+def worker_start() -> None:
+    """In a freshly forked worker: on SIGTERM remove own temporary files and exit (that it dies with its
+    parent is ``children_die_with_this_process``'s, from the fork on)."""
     _mine.clear()                      # the parent's temporary files are the parent's
     signal.signal(signal.SIGTERM, _worker_exit)
-    if parent is not None:
-        die_with_parent(parent)
 
 
 _libc_handle = None
@@ -364,10 +362,11 @@ def children_die_with_this_process() -> None:
     """Every process forked from this one from now on dies with it: ``die_with_parent`` runs in the child
     right after the fork, before any other code of the child (registered once per process)."""
     global _forks_watched
-    if _forks_watched == os.getpid() or not sys.platform.startswith("linux"):
+    if _forks_watched == os.getpid() or not hasattr(os, "register_at_fork"):   # (no fork: no such children)
         return
     _forks_watched = parent = os.getpid()
-    _libc()   # loaded here: the child's first act must not load anything
+    if sys.platform.startswith("linux"):
+        _libc()   # loaded here: the child's first act must not load anything
     os.register_at_fork(after_in_child=lambda: _watched_child(parent))
 
 
