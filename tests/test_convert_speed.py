@@ -220,7 +220,7 @@ def test_styled_cells_found_on_bytes_as_on_the_text():
     def on_bytes():
         out = {}
         for m in numfmt._as_bytes(styled).finditer(xml.encode()):
-            ref, style = numfmt._styled_cell(m, styled)
+            ref, style = numfmt._styled_parts(*m.group(0, 1), styled)
             if ref and style and kinds.get(int(style.group(1))):
                 text = ref.group(1)
                 out[parse_a1(text if isinstance(text, str) else text.decode())] = kinds[int(style.group(1))]

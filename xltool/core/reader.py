@@ -290,8 +290,7 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
                 setattr(indicator, key, _decimal(sheet, r, c, result, label, convert=key == "weight",
                                                  points=key == "weight"))
             else:
-                value = filled.get((r, c))
-                setattr(indicator, key, "" if value is None else value.strip() if type(value) is str else text(r, c))
+                setattr(indicator, key, text(r, c))
         cells.update(zip(_indicator_keys(i, keys), [(name, r, c) for c in places]))   # every column's cell, in order
         if "actual" in cols and "actual" in columns:
             indicator.actual = _actual(sheet, r, cols["actual"], indicator.target, result, formats_known)

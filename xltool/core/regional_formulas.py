@@ -78,7 +78,7 @@ def budget_basis(ind) -> dict[str, object] | None:
     from xltool.core.values.judge import _in_unit
     from xltool.core.values.types import Quantity
 
-    key = indicator_figure(ind.level3) if ind.source_wan else None
+    key = indicator_figure(ind.level3)
     if key is None or ind.source_wan[0] is None:
         return None
     num, den = ind.source_wan

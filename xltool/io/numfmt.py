@@ -123,19 +123,13 @@ _REF_B, _STYLE_B = re.compile(_REF.pattern.encode()), re.compile(_STYLE.pattern.
 def _as_bytes(pattern: re.Pattern) -> re.Pattern:
     """The pattern on the part's bytes (half the scanning of its text). On bytes ``\\b`` knows no letters
     beyond ASCII, so it finds every tag the text pattern finds (and, beside non-ASCII, maybe more):
-    a tag found that is not all ASCII is judged by the text pattern (``_styled_cell``)."""
+    a tag found that is not all ASCII is judged by the text pattern (``_styled_parts``)."""
     return re.compile(pattern.pattern.encode())
-
-
-def _styled_cell(m: re.Match, styled: re.Pattern):
-    """(ref match, style match) of a styled tag found on bytes, exactly as on the text: an ASCII tag reads
-    the same either way; any other is matched again as text (None, None when the text pattern disagrees)."""
-    return _styled_parts(*m.group(0, 1), styled)
 
 
 @lru_cache(maxsize=8192)
 def _styled_tag(tag: bytes, head: bytes, styled: re.Pattern) -> tuple[str | None, int | None]:
-    """(ref text, style index) of a styled tag found on bytes (its group 1: ``head``), as ``_styled_cell``
+    """(ref text, style index) of a styled tag found on bytes (its group 1: ``head``), as ``_styled_parts``
     reads them; worked out once per distinct tag (the same few in every workbook made from one template)."""
     ref, style = _styled_parts(tag, head, styled)
     text = ref.group(1) if ref else None
@@ -143,6 +137,8 @@ def _styled_tag(tag: bytes, head: bytes, styled: re.Pattern) -> tuple[str | None
 
 
 def _styled_parts(tag: bytes, head: bytes, styled: re.Pattern):
+    """(ref match, style match) of a styled tag found on bytes, exactly as on the text: an ASCII tag reads
+    the same either way; any other is matched again as text (None, None when the text pattern disagrees)."""
     if tag.isascii():
         return _REF_B.search(head), _STYLE_B.search(head)
     again = styled.fullmatch(tag.decode("utf-8"))
