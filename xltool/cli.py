@@ -295,14 +295,13 @@ def explain(region: Path, benji: Path | None, output: Path, templates: Path | No
     """生成社会保险基金预算的说明（jinja2 模板；可用 --templates 指定修改过的模板）。"""
     from xltool.explain import explain as render_explanation
 
-    try:
-        result = render_explanation(region, benji, output, template_dir=templates, overwrite=overwrite)
-    except workbooks.XltoolError as exc:
-        _fail(exc)
-    except OSError as exc:
-        from xltool.io.safety import os_message
+    with _failing():
+        try:
+            result = render_explanation(region, benji, output, template_dir=templates, overwrite=overwrite)
+        except OSError as exc:
+            from xltool.io.safety import os_message
 
-        _fail(os_message(exc.filename or output, exc))
+            raise workbooks.XltoolError(os_message(exc.filename or output, exc)) from exc
     for path in result.paths:
         click.echo(f"已生成：{path}")
     for note in result.notes:
