@@ -7,6 +7,8 @@ Each fast path is checked against a plain reference on every seed workbook, temp
   set of cell positions (``core.typed_over``), against the full plan of each instance — also after
   instances with other values (the shape must depend on the layout alone) and for the same form
   found lower on its sheet (the positions must count);
+- XT123 (a value typed over a computed cell) with the formulas worked out only when a computed cell
+  holds no formula and a value of its own, against the formulas always worked out;
 - formula relocation from the parsed form of each formula against a regular-expression
   substitution of every reference.
 The speed itself is measured by benchmarks/convert_bench.py, which also prints a digest of the
@@ -24,7 +26,8 @@ from conftest import ROOT
 from xltool.core import layout, model
 from xltool.core.cellref import a1, col_index, parse_a1
 from xltool.core.formulas import _REF, formulas_for, relocate
-from xltool.core.typed_over import _BY_SHAPE, _moved, _skeletons, expected_formulas, layout_plans
+from xltool.core.typed_over import _BY_SHAPE, _moved, _skeletons, expected_formulas, layout_plans, typed_over
+from xltool.core.evaluate import compute
 from xltool.io import numfmt
 from xltool.io.calamine import read_grid_fast
 from xltool.workbooks import read_forms
@@ -170,6 +173,40 @@ def test_relocation_as_by_substitution():
     assert relocate('=IF(A1="B2",B2,"")', {(1, 1): "x", (2, 2): "y"}, {"x": ("s", 5, 3), "y": ("s", 9, 1)}, "s") \
         == '=IF(C5="B2",A9,"")'
     assert relocate("=A1+B2", {(1, 1): "x"}, {"x": ("s", 5, 3)}, "s") is None
+
+
+def test_typed_over_asks_for_the_formulas_only_when_they_can_matter():
+    """The same XT123 findings whether the formulas are given or only asked for: for every seed and
+    template as read, with every formula gone from its sheet, and with every computed cell then
+    typed over. As read (computed cells hold their formulas) the formulas of a form remembered by
+    shape are never asked for."""
+    compared = 0
+    for path in SEEDS + TEMPLATES:
+        grid = read_grid_fast(path)
+        for read in read_forms(grid, path):
+            stated = grid.values(read.cells)
+            computed, facts = compute(read)
+            computed = {k: v for k, v in computed.items() if k in read.cells}
+            formulas = expected_formulas(read, facts)
+            asked = []
+
+            def lazily():
+                asked.append(1)
+                return expected_formulas(read, facts)
+
+            situations = [(stated, lambda name: grid.sheet(name).formulas), (stated, lambda name: set())]
+            situations += [({**stated, key: "手填"}, lambda name: set()) for key in formulas]   # one at a time
+            for values, cells in situations:
+                asked.clear()
+                eager = typed_over(read, values, computed, formulas, cells)
+                assert typed_over(read, values, computed, lazily, cells) == eager, path.name
+                assert asked or not eager[0]
+                compared += len(eager[0])
+            asked.clear()
+            typed_over(read, stated, computed, lazily, lambda name: grid.sheet(name).formulas)
+            if read.form != model.PROJECT_SELF_EVALUATION:   # (a form not remembered by shape)
+                assert not asked, path.name   # made from a template: every computed cell holds its formula
+    assert compared > 500
 
 
 def test_budget_formulas_by_shape_equal_the_full_plan():

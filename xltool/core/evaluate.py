@@ -7,6 +7,7 @@ and the findings of every rule. ``stated`` is what each mapped cell holds now
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, partial
 
 from xltool.core import model
 from xltool.core.calc.budget import recompute_budget
@@ -21,8 +22,16 @@ class Evaluation:
     read: ReadForm
     computed: dict[str, object] = field(default_factory=dict)   # field key → value for a computed cell
     findings: list[Finding] = field(default_factory=list)
-    formulas: dict[str, str] = field(default_factory=dict)      # field key → the formula its cell must carry
+    expected: object = field(default=None, repr=False)          # ``formulas``, or a function giving them
     typed_over: dict[str, object] = field(default_factory=dict)  # field key → the clerk's value over a formula
+
+    @property
+    def formulas(self) -> dict[str, str]:
+        """Field key → the formula its cell must carry: worked out when first asked (a check that writes
+        nothing never asks)."""
+        if callable(self.expected):
+            self.expected = self.expected()
+        return self.expected or {}
 
 
 def compute(read: ReadForm, config: ScoringConfig = DEFAULT_CONFIG) -> tuple[dict, dict]:
@@ -49,7 +58,7 @@ def evaluate(read: ReadForm, stated: dict[str, object], config: ScoringConfig = 
     computed = {key: value for key, value in computed.items() if key in read.cells}
     ctx = Context(read, stated, computed, {**facts, "config": config, "budgets": list(budgets)})
     findings = run_rules(ctx)
-    formulas = expected_formulas(read, facts)
+    formulas = cache(partial(expected_formulas, read, facts))   # worked out when first asked, once
     over, typed = typed_over(read, stated, computed, formulas, formula_cells)
     findings += over
     for message, sheet, row, col in read.problems:

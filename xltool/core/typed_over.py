@@ -70,6 +70,24 @@ def layout_plans(instance, memo: bool = True) -> list:
 
 
 _moved: dict[tuple, dict[str, str]] = {}
+_fields: dict[tuple, tuple[str, ...]] = {}
+
+
+def formula_fields(read) -> list[str] | None:
+    """The keys ``expected_formulas`` can give for ``read`` and more (those it gives are among them):
+    the layout's computed cells the reader found, from the plan remembered for the shape. None for a
+    form not remembered by shape (then only the formulas themselves tell)."""
+    shape = _shape(read.instance)
+    if shape is None:
+        return None
+    fields = _fields.get(shape)
+    if fields is None:
+        fields = tuple(dict.fromkeys(c.field for plan in layout_plans(read.instance) for c in plan.cells
+                                     if c.formula and c.field))
+        if len(_fields) >= 256:
+            _fields.clear()
+        _fields[shape] = fields
+    return [key for key in fields if key in read.cells]
 
 
 def expected_formulas(read, facts) -> dict[str, str]:
@@ -138,25 +156,41 @@ def _same(stated, value, percent: bool) -> bool:
         return str(stated).strip() == str(value).strip()
 
 
-def typed_over(read, stated: dict, computed: dict, formulas: dict[str, str], formula_cells) -> tuple[list, dict]:
+def typed_over(read, stated: dict, computed: dict, formulas, formula_cells) -> tuple[list, dict]:
     """(XT123 findings, {key: the clerk's value}) for computed cells typed over.
 
+    ``formulas``: ``expected_formulas``' dict, or a function giving it, asked only when a computed cell
+    of the layout (``formula_fields``) holds no formula and a value that differs from xltool's: in a
+    workbook made from a template every computed cell holds its formula, and the formulas need not be
+    worked out to know that nothing was typed over.
     ``formula_cells``: sheet name → set of cells holding a formula, or None when not known.
     """
-    findings, typed, of_sheet = [], {}, {}
-    for key in formulas:
+    of_sheet: dict = {}
+
+    def suspect(key: str) -> bool:
+        """The key's cell holds no formula (as far as known) and a value that is not xltool's."""
         sheet, r, c = read.cells[key]
         if sheet not in of_sheet:   # asked once per sheet
             of_sheet[sheet] = formula_cells(sheet) if callable(formula_cells) else None
         cells = of_sheet[sheet]
         if cells is None or (r, c) in cells:
-            continue
+            return False
         value = stated.get(key)
         if value in (None, ""):
-            continue
+            return False
         percent = key.endswith((".pct", ".rate")) or key == "execution_rate"
-        if key in computed and _same(value, computed[key], percent):
+        return not (key in computed and _same(value, computed[key], percent))
+
+    if callable(formulas):
+        fields = formula_fields(read)
+        if fields is not None and not any(suspect(key) for key in fields):
+            return [], {}
+        formulas = formulas()
+    findings, typed = [], {}
+    for key in formulas:
+        if not suspect(key):
             continue
+        value = stated.get(key)
         label = field_label(read, key)
         typed[key] = value
         findings.append(Finding(RULE, WARNING, f"{label}是计算单元格（含公式），手工填写的值已改回公式计算结果，"
