@@ -1,10 +1,13 @@
-"""Benchmark bulk conversion: `python benchmarks/convert_bench.py [N] [--check-only-only] [--vary-all]` (default N=200).
+"""Benchmark bulk conversion: `python benchmarks/convert_bench.py [N] [--check-only-only] [--vary-all] [--repeat K]`
+(default N=200, K=3).
 
 Generates N filled workbooks across the form families (copies of the seed workbooks, every fifth
 with its figures varied; with --vary-all every copy, so that no two files are alike and nothing
 computed from one file's values can be reused for another), then times, each run in a process of its own:
   (a) a naive baseline: one process, openpyxl load → compute → save per file;
-  (b) `xltool convert` (write-back) and (c) `xltool convert --check-only`.
+  (b) `xltool convert` (write-back) and (c) `xltool convert --check-only`, K times each, alternately
+  (a run of (c) takes well under a second: one run is at the mercy of whatever else the machine
+  does in that second, so each run is printed and the median of the K is the result).
 Every run is started by a small wrapper process that waits for it and reports the
 wall time and `getrusage(RUSAGE_CHILDREN).ru_maxrss`, i.e. the peak RSS of the
 largest single process of that run (its worker processes included). Printed per
@@ -113,13 +116,15 @@ def report(label: str, n: int, result: dict, base: dict | None, target: str = ""
     ratio = f"  ratio {base['seconds'] / s:5.2f}x{f' (target {target})' if target else ''}" if base else ""
     less = f" ({base['cpu'] / result['cpu']:.2f}x less)" if base else ""
     cpu = f"  CPU {result['cpu']:.2f} s{less}"
-    print(f"{label:<24}{s:8.2f} s {n / s:8.1f} files/s{ratio}  peak RSS {result['peak_kb'] / 1024:.0f} MB{cpu}")
+    print(f"{label:<30}{s:8.2f} s {n / s:8.1f} files/s{ratio}  peak RSS {result['peak_kb'] / 1024:.0f} MB{cpu}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark xltool convert")
     parser.add_argument("n", nargs="?", type=int, default=200, help="number of workbooks (default 200)")
     parser.add_argument("--check-only-only", action="store_true", help="time only convert --check-only")
+    parser.add_argument("--repeat", type=int, default=3, metavar="K",
+                        help="runs of each convert (default 3; the median is the result)")
     parser.add_argument("--vary-all", action="store_true",
                         help="vary the figures of every generated file, not every fifth (no two files alike)")
     opts = parser.parse_args()
@@ -141,9 +146,17 @@ def main() -> None:
             return
         base = run([sys.executable, __file__, "--baseline", str(src), str(Path(tmp) / "base")])
         report("baseline (openpyxl)", n, base, None)
-        report("convert (write-back)", n, run([*convert, str(Path(tmp) / "out")]), base, "4x")
-        report("convert --check-only", n, run([*convert, str(Path(tmp) / "chk"), "--check-only"]), base, "15x")
-        out, chk = (findings_digest(Path(tmp) / d / "汇总.xlsx") for d in ("out", "chk"))
+        runs: dict[str, list[dict]] = {"write-back": [], "check-only": []}
+        for k in range(opts.repeat):
+            for kind, extra in (("write-back", []), ("check-only", ["--check-only"])):
+                out = Path(tmp) / f"{kind}-{k}"
+                runs[kind].append(run([*convert, str(out), *extra]))
+                report(f"convert {kind} #{k + 1}", n, runs[kind][-1], base)
+        for (kind, results), target in zip(runs.items(), ("4x", "15x")):
+            median = sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
+            report(f"convert {kind} (median)", n, median, base, target)
+        digests = {kind: findings_digest(Path(tmp) / f"{kind}-{opts.repeat - 1}" / "汇总.xlsx") for kind in runs}
+        out, chk = digests["write-back"], digests["check-only"]
         print(f"findings digest: write-back {out}, check-only {chk}"
               f"{'' if out == chk else '  (DIFFERENT: a faster path changed what is found)'}")
 

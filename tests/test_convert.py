@@ -145,7 +145,7 @@ def test_files_go_to_workers_a_few_small_ones_at_a_time(tmp_path):
     """Tasks of up to CHUNK consecutive files and CHUNK_BYTES; a larger file goes alone; order kept."""
     from xltool import workers
 
-    sizes = {"a": 10, "b": 10, "c": workers.CHUNK_BYTES, "d": 10, "e": 10, "f": 10, "g": 10, "h": 10, "i": 10}
+    sizes = {"a": 10, "b": 10, "c": workers.CHUNK_BYTES, **{f"d{k:02d}": 10 for k in range(workers.CHUNK + 2)}}
     for name, size in sizes.items():
         (tmp_path / name).write_bytes(b"x" * size)
     chunks = list(workers._chunks(list(sizes), str(tmp_path)))

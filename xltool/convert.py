@@ -239,10 +239,10 @@ def convert(root: str | Path, outdir: str | Path, jobs: int | None = None, check
     root, outdir = Path(root), Path(outdir)
     names = walk_names(root, skip=outdir) if names is None else names
     refused = {} if check_only else collisions(names)
-    inputs = {os.path.realpath(os.path.join(root, n)) for n in names}
-    if not check_only:
+    if not check_only:   # (a check writes no workbook: no output can be an input)
         from xltool.process import output_path
 
+        inputs = {os.path.realpath(os.path.join(root, n)) for n in names}
         for name in names:
             if os.path.realpath(output_path(outdir / name)) in inputs and name not in refused:
                 refused[name] = f"{name}：输出文件 {output_path(outdir / name)} 是输入文件，已拒绝改写"
