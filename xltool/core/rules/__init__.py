@@ -31,23 +31,35 @@ class Context:
 
 
 _loaded: list = []
+_by_form: dict[str, list] = {}   # form → the loaded rules that check it, in code order
 
 
 def load_rules():
     """The rule modules in code order (imported once; imported again if one was taken out of
     ``sys.modules``, as a test may)."""
-    if not _loaded or any(sys.modules.get(m.__name__) is not m for m in _loaded):
-        _loaded[:] = [importlib.import_module(f"xltool.core.rules.{name}") for name in RULE_MODULES]
+    if not _loaded or list(map(sys.modules.get, _NAMES)) != _loaded:
+        _loaded[:] = [importlib.import_module(name) for name in _NAMES]
+        _by_form.clear()
     return list(_loaded)
 
 
+_NAMES = tuple(f"xltool.core.rules.{name}" for name in RULE_MODULES)
+
+
 def run_rules(ctx: Context, rules=None) -> list[Finding]:
+    form = ctx.instance.form
+    if rules:
+        rules = [rule for rule in rules if form in rule.FORMS]
+    else:
+        load_rules()
+        rules = _by_form.get(form)
+        if rules is None:
+            rules = _by_form[form] = [rule for rule in _loaded if form in rule.FORMS]
     findings: list[Finding] = []
-    for rule in rules or load_rules():
-        if ctx.instance.form in rule.FORMS:
-            for finding in rule.check(ctx):
-                finding.rule = finding.rule or rule.CODE
-                findings.append(finding)
+    for rule in rules:
+        for finding in rule.check(ctx):
+            finding.rule = finding.rule or rule.CODE
+            findings.append(finding)
     return findings
 
 
