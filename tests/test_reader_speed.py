@@ -314,3 +314,23 @@ def test_the_rules_of_a_form_follow_a_rule_reloaded(monkeypatch):
     ctx = rules.Context(read, {}, {}, {"blank": True, "config": None, "budgets": []})
     rules.run_rules(ctx)
     assert after[0] in rules._by_form[read.form]
+
+
+def test_xt100_takes_blank_from_the_recomputation():
+    """XT100 reads ``facts["blank"]`` instead of looking at the whole form again: it must be what
+    ``is_blank_form`` says of the instance the rules see, for filled and blank forms alike."""
+    from xltool.core.calc.targets import is_blank_form
+
+    blanks = seen = 0
+    for path, grid in _books():
+        try:
+            reads = reader.read_book(grid)
+        except reader.ReadError:
+            continue
+        for read in reads:
+            _computed, facts = evaluate_module.compute(read)
+            if "blank" in facts:
+                assert facts["blank"] == is_blank_form(read.instance), path.name
+                blanks += facts["blank"]
+                seen += 1
+    assert seen > 30 and blanks >= 3   # the templates are blank forms

@@ -44,7 +44,12 @@ def read_meta(book: BookGrid) -> dict[str, str]:
     sheet = book.sheet(layout.META_SHEET)
     if sheet is None:
         return {}
-    return {sheet.text(r, 1): sheet.text(r, 2) for r in range(1, sheet.max_row + 1) if sheet.text(r, 1)}
+    text, meta = sheet.text, {}
+    for r in range(1, sheet.max_row + 1):
+        key = text(r, 1)
+        if key:
+            meta[key] = text(r, 2)
+    return meta
 
 
 # --- recognising the form ---------------------------------------------------------
