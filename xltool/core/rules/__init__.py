@@ -46,15 +46,22 @@ def load_rules():
 _NAMES = tuple(f"xltool.core.rules.{name}" for name in RULE_MODULES)
 
 
+def _for_form(ctx: Context, rules) -> list:
+    chosen = []
+    for rule in rules:
+        if ctx.instance.form in rule.FORMS:
+            chosen.append(rule)
+    return chosen
+
+
 def run_rules(ctx: Context, rules=None) -> list[Finding]:
-    form = ctx.instance.form
     if rules:
-        rules = [rule for rule in rules if form in rule.FORMS]
+        rules = _for_form(ctx, rules)
     else:
         load_rules()
-        rules = _by_form.get(form)
+        rules = _by_form.get(ctx.instance.form)
         if rules is None:
-            rules = _by_form[form] = [rule for rule in _loaded if form in rule.FORMS]
+            rules = _by_form[ctx.instance.form] = _for_form(ctx, _loaded)
     findings: list[Finding] = []
     for rule in rules:
         for finding in rule.check(ctx):
