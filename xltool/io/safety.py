@@ -377,8 +377,9 @@ _DOCTYPE, _DOCTYPE_16 = b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le")
 
 
 def _refuse_head(path: Path, info: zipfile.ZipInfo, head: bytes) -> None:
-    """Refuse a DOCTYPE in the first 4096 bytes of a part (``head``: those bytes, or more of the part)."""
-    if head.find(_DOCTYPE, 0, 4096) >= 0 or head.find(_DOCTYPE_16, 0, 4096) >= 0:
+    """Refuse a DOCTYPE in the first 4096 bytes of a part (``head``: those bytes, or more of the part); both
+    spellings hold a "!" byte, which most heads lack (a byte is looked for quickest)."""
+    if head.find(b"!", 0, 4096) >= 0 and (head.find(_DOCTYPE, 0, 4096) >= 0 or head.find(_DOCTYPE_16, 0, 4096) >= 0):
         raise UnsafeWorkbook(f"{path}：无法打开工作簿：部件 {info.filename} 含有 DOCTYPE（文档类型定义）声明，"
                              "Excel 不接受这样的文件，已拒绝处理")
 

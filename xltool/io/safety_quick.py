@@ -9,28 +9,29 @@ read bytes that are certainly the ones zipfile reads.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 
 from xltool.io import safety
 
 HEAD = 4096                                    # the bytes of a part that tell whether it has a DOCTYPE
+_LOCAL = struct.Struct("<4s2xH18xHH")           # a local file header: signature, flags, name and extra lengths
 
 
 def start(data: bytes, info: zipfile.ZipInfo) -> int | None:
     """Where a part's compressed bytes begin in the package's bytes, when its local header agrees with its
     entry in the central directory the way ``zipfile.ZipFile.open`` checks it and nothing is encrypted,
     patched or missing (all ``compress_size`` bytes are there). None otherwise."""
-    if info.flag_bits & 0x61:
-        return None
     at = info.header_offset
-    local = data[at:at + 30]
-    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+    if info.flag_bits & 0x61 or not 0 <= at <= len(data) - 30:
         return None
-    size, extra = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+    magic, flags, size, extra = _LOCAL.unpack_from(data, at)
+    if magic != b"PK\x03\x04":
+        return None
     name = data[at + 30:at + 30 + size]
     try:   # (ASCII reads the same in UTF-8 and cp437, and its codec is the quickest)
-        name = name.decode("ascii" if name.isascii() else "utf-8" if local[7] & 0x08 else "cp437")   # flag bit 11
+        name = name.decode("ascii" if name.isascii() else "utf-8" if flags & 0x800 else "cp437")
     except UnicodeDecodeError:
         return None
     begin = at + 30 + size + extra
