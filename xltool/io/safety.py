@@ -36,7 +36,6 @@ ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 CHUNK = 1 << 20
 KEEP_PART = 4 * CHUNK                         # ``precheck(keep=True)``: parts kept whole for the readers after it,
 KEEP_TOTAL = 32 * CHUNK                       # up to this much of the package (larger ones are streamed as ever)
-HEAD_WHOLE = 64 * 1024                        # a part this small is inflated whole for its head (see _inflated)
 
 # The openpyxl fallback: parts it reads and writes back (regular expressions on the part name).
 FALLBACK_KEEPS = [r"\[Content_Types\]\.xml", r"_rels/\.rels", r"docProps/(app|core|custom)\.xml",
@@ -170,20 +169,27 @@ def check_parts(path: Path, zf: zipfile.ZipFile, parts: Parts | None = None, dat
         raise UnsafeWorkbook(f"{path}：不是 Excel 工作簿（缺少 xl/workbook.xml）")
     for info in infos:
         if _SHEET_PART.fullmatch(info.filename):
-            scan_sheet(path, info.filename, _pieces(zf, info, parts))
+            whole = _whole(zf, info, parts)
+            if whole is None or not _quick.sheet_fits(whole):   # (fits: scan_sheet would let it through)
+                scan_sheet(path, info.filename, _pieces(zf, info, whole))
         elif info.filename == "xl/sharedStrings.xml":
-            scan_strings(path, _pieces(zf, info, parts))
+            scan_strings(path, _pieces(zf, info, _whole(zf, info, parts)))
     if parts is not None:
         parts.names = frozenset(names)
     return parts
 
 
-def _pieces(zf: zipfile.ZipFile, info: zipfile.ZipInfo, parts: Parts | None):
-    """The part in the pieces ``_chunks`` reads, from its bytes when they were kept."""
+def _whole(zf: zipfile.ZipFile, info: zipfile.ZipInfo, parts: Parts | None) -> bytes | None:
+    """The part's bytes when they were kept (and are this entry's: with a duplicate name, zf.read gives the last)."""
     data = parts.get(info.filename) if parts is not None else None
-    if data is None or zf.getinfo(info.filename) is not info:   # (a duplicate name: the entry zf.read would give)
+    return data if data is not None and zf.getinfo(info.filename) is info else None
+
+
+def _pieces(zf: zipfile.ZipFile, info: zipfile.ZipInfo, whole: bytes | None):
+    """The part in the pieces ``_chunks`` reads, from its bytes when they were kept (``whole``)."""
+    if whole is None:
         return _chunks(zf, info)
-    return (data[i:i + CHUNK] for i in range(0, len(data), CHUNK))
+    return (whole[i:i + CHUNK] for i in range(0, len(whole), CHUNK))
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
@@ -336,14 +342,21 @@ def refuse_doctype(path: Path, zf: zipfile.ZipFile, parts: Parts | None = None, 
 
     ``parts``: the small parts the readers need are read on to their end here and kept (a part that
     fails to read on is not kept: whoever needs it reads it again and meets the error where it did).
-    ``data``: the package's bytes, for reading small parts without zipfile (``_inflated``)."""
+    ``data``: the package's bytes, for reading parts without a zipfile stream (``safety_quick``): a part
+    kept or no longer than its head whole (``inflated``), any other only to its head (``head``)."""
     budget = KEEP_TOTAL
     for info in zf.infolist():
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             keep = parts is not None and info.file_size <= min(KEEP_PART, budget) and _kept(info.filename)
-            whole = _inflated(data, info) if data is not None and (keep or info.file_size <= HEAD_WHOLE) else None
+            whole = None
+            if data is not None:
+                if keep or info.file_size <= _quick.HEAD:
+                    whole = _quick.inflated(data, info)
+                elif (head := _quick.head(data, info)) is not None:
+                    _refuse_head(path, info, head)
+                    continue
             if whole is not None:
-                _refuse_head(path, info, whole[:4096])
+                _refuse_head(path, info, whole)
                 if keep:
                     parts[info.filename] = whole
                     budget -= info.file_size
@@ -360,41 +373,15 @@ def refuse_doctype(path: Path, zf: zipfile.ZipFile, parts: Parts | None = None, 
                     budget -= info.file_size
 
 
+_DOCTYPE, _DOCTYPE_16 = b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le")
+
+
 def _refuse_head(path: Path, info: zipfile.ZipInfo, head: bytes) -> None:
-    if b"<!DOCTYPE" in head or "<!DOCTYPE".encode("utf-16-le") in head:
+    """Refuse a DOCTYPE in the first 4096 bytes of a part (``head``: those bytes, or more of the part); both
+    spellings hold a "!" byte, which most heads lack (a byte is looked for quickest)."""
+    if head.find(b"!", 0, 4096) >= 0 and (head.find(_DOCTYPE, 0, 4096) >= 0 or head.find(_DOCTYPE_16, 0, 4096) >= 0):
         raise UnsafeWorkbook(f"{path}：无法打开工作簿：部件 {info.filename} 含有 DOCTYPE（文档类型定义）声明，"
                              "Excel 不接受这样的文件，已拒绝处理")
 
 
-def _inflated(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """A part's bytes straight from the package's bytes (no zipfile stream), when it is plainly stored or
-    deflated and everything agrees: its local header, its whole stream, its size and its CRC. Then they
-    are exactly the bytes zipfile reads, and reading any part of them could not have failed. None
-    otherwise (encrypted, odd, damaged, or larger than KEEP_PART): zipfile reads it and meets any error."""
-    if info.flag_bits & 0x61 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
-            or info.file_size > KEEP_PART:
-        return None
-    at = info.header_offset
-    head = data[at:at + 30]
-    if len(head) != 30 or head[:4] != b"PK\x03\x04":
-        return None
-    size, extra = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
-    try:
-        name = data[at + 30:at + 30 + size].decode("utf-8" if head[7] & 0x08 else "cp437")   # flag bit 11
-    except UnicodeDecodeError:
-        return None
-    start = at + 30 + size + extra
-    raw = data[start:start + info.compress_size]
-    if name != info.orig_filename or len(raw) != info.compress_size:
-        return None
-    if info.compress_type == zipfile.ZIP_STORED:
-        out = raw
-    else:
-        inflate = zlib.decompressobj(-15)
-        try:
-            out = inflate.decompress(raw, info.file_size + 1)
-        except zlib.error:
-            return None
-        if not inflate.eof:
-            return None
-    return out if len(out) == info.file_size and zlib.crc32(out) == info.CRC else None
+from xltool.io import safety_quick as _quick  # noqa: E402 - it reads this module's limits and patterns
