@@ -10,8 +10,11 @@ numbers typed as text, the header row repeated lower, blank and whitespace-only 
   once) against ``text()`` and ``setattr`` for every cell;
 - ``reader._find_label`` (an exact label looked up in a dict of first places) against the scan in
   reading order; ``reader._labels`` (the text cells mapped at once) against the row-by-row set;
-- ``BookGrid.values`` (one sheet: one comprehension) against the lookup key by key;
+- ``BookGrid.values`` (one sheet: one comprehension) and ``BookGrid.stated`` (each value read when a rule
+  asks for it) against the lookup key by key;
 - ``rules.run_rules`` (the rules of each form listed once) against every rule asked in turn;
+- ``budget_read._read_budget_rows`` (each label cell read once, a row's amount keys made once) against
+  the cell-by-cell reading;
 and the whole ``process.evaluate_grid`` — reading, values, findings — with all the plain versions
 put back, against the fast one.
 """
@@ -29,7 +32,7 @@ from conftest import ROOT
 from form_graft import graft
 from xltool import process
 from xltool.core import evaluate as evaluate_module
-from xltool.core import headers, layout, model, reader, rules
+from xltool.core import budget_read, headers, layout, model, reader, rules
 from xltool.core.grid import BookGrid, SheetGrid, norm
 from xltool.io.calamine import read_grid_fast
 
@@ -108,6 +111,35 @@ def plain_read_indicators(sheet: SheetGrid, form: str, result, formats_known: bo
         i += 1
 
 
+def plain_read_budget_rows(sheet: SheetGrid, kind: str, table: model.BudgetTable, result) -> None:
+    header = budget_read._find_header(sheet, "项目")
+    label_col = 1 if sheet.text(header, 1) else 2
+    amount_cols = [c for c in range(1, sheet.max_col + 1)
+                   if sheet.text(header, c) and norm(sheet.text(header, c)) != "项目" and "%" not in sheet.text(header, c)]
+    pct_cols = [c for c in range(1, sheet.max_col + 1) if "%" in sheet.text(header, c)]
+    table.columns = [sheet.text(header, c) for c in amount_cols]
+    fund_key = None
+    for r in range(header + 1, sheet.max_row + 1):
+        label = sheet.text(r, label_col) or sheet.text(r, label_col + 1)
+        if not label:
+            continue
+        lc = label_col if sheet.text(r, label_col) else label_col + 1
+        key, fund_key = budget_read.budget_row_key(kind, label, fund_key)
+        if key is None:   # a note or signature line (经办人、填报日期…) is not a row; figures there are
+            if any(sheet.get(r, c) not in (None, "") for c in amount_cols):
+                result.problems.append((f"无法识别的行“{label}”，其数字未计入", sheet.name, r, lc))
+            continue
+        row = model.BudgetRow(key, label)
+        for j, c in enumerate(amount_cols):
+            row.values.append(reader._decimal(sheet, r, c, result, label))
+            result.cells[f"{kind}.{key}.{j}"] = (sheet.name, r, c)
+        if pct_cols:
+            row.percent = budget_read.stated_percent(sheet.get(r, pct_cols[0]))
+            result.cells[f"{kind}.{key}.pct"] = (sheet.name, r, pct_cols[0])
+        result.cells[f"{kind}.{key}.label"] = (sheet.name, r, lc)
+        table.rows.append(row)
+
+
 def plain_values(self, places):
     out, cells = {}, {}
     for key, (name, r, c) in places.items():
@@ -137,7 +169,9 @@ def plain_way(monkeypatch):
         m.setattr(reader, "_find_label", plain_find_label)
         m.setattr(reader, "_read_indicators", plain_read_indicators)
         m.setattr(BookGrid, "values", plain_values)
+        m.setattr(BookGrid, "stated", plain_values)
         m.setattr(evaluate_module, "run_rules", plain_run_rules)
+        m.setattr(budget_read, "_read_budget_rows", plain_read_budget_rows)
         yield
 
 
@@ -226,7 +260,7 @@ def _outcome(grid: BookGrid, path: Path):
         result = process.evaluate_grid(grid, path)
     except Exception as exc:   # the same error either way
         return ("error", type(exc).__name__, str(exc))
-    return [(e.read.cells, dataclasses.asdict(e.read.instance), e.read.problems, e.read.notices,
+    return [(list(e.read.cells.items()), dataclasses.asdict(e.read.instance), e.read.problems, e.read.notices,
              e.read.conversions, e.computed, e.typed_over) for e in result.evaluations], \
         [dataclasses.asdict(f) for f in result.findings]
 
@@ -334,3 +368,61 @@ def test_xt100_takes_blank_from_the_recomputation():
                 blanks += facts["blank"]
                 seen += 1
     assert seen > 30 and blanks >= 3   # the templates are blank forms
+
+
+def test_stated_values_read_when_asked_are_the_values():
+    forms = 0
+    for path, grid in [*_books(), *((p, read_grid_fast(p)) for p in SEEDS[:3])]:
+        try:
+            reads = reader.read_book(grid)
+        except reader.ReadError:
+            continue
+        for read in reads:
+            plain = plain_values(grid, read.cells)
+            lazy = grid.stated(read.cells)
+            assert grid.values(read.cells) == plain
+            assert dict(lazy) == plain and len(lazy) == len(plain) and list(lazy) == list(plain), path.name
+            assert all(lazy.get(key) == value and lazy[key] == value and key in lazy for key, value in plain.items())
+            assert lazy.get("ind.999.none") is None and lazy.get("ind.999.none", 7) == 7 and "ind.999.none" not in lazy
+            with pytest.raises(KeyError):
+                lazy["ind.999.none"]
+            forms += 1
+            assert any(v is not None for v in plain.values())
+    assert forms > 30
+
+
+def plain_regional_rows(instance):
+    from xltool.core.calc import regional
+
+    inds = [regional._name(ind) for ind in instance.indicators]
+    fee_i = regional._find(inds, lambda n: "保险费收入" in n and "占" not in n)
+    benefit_i = regional._find(inds, lambda n: "待遇支出" in n and "占" not in n)
+    shares = ((regional.FEE_SHARE, regional._find(inds, lambda n: "费收入占" in n)),
+              (regional.BENEFIT_SHARE, regional._find(inds, lambda n: "待遇支出占" in n)),
+              (regional.OTHER_SHARE, regional._find(inds, lambda n: "其他支出占" in n)))
+    return fee_i, benefit_i, shares
+
+
+def test_regional_rows_found_once_per_list_of_names():
+    """The 区域 form's fee, benefit and share rows, remembered per list of 三级指标 names, against the
+    names searched each time; also with the rows in another order, spaced out, or some left unnamed."""
+    from xltool.core.calc import regional
+
+    found = 0
+    for path, grid in _books():
+        try:
+            reads = reader.read_book(grid)
+        except reader.ReadError:
+            continue
+        for read in reads:
+            if read.form != model.REGIONAL_TARGET:
+                continue
+            inds = read.instance.indicators
+            for variant in (inds, inds[::-1], [dataclasses.replace(i, level3=f" {i.level3[:2]} \n{i.level3[2:]}")
+                                               for i in inds],
+                            [dataclasses.replace(i, level3="") if n % 3 == 0 else i for n, i in enumerate(inds)]):
+                instance = dataclasses.replace(read.instance, indicators=list(variant))
+                want = plain_regional_rows(instance)
+                assert regional._rows(tuple(i.level3 for i in variant)) == want, path.name
+                found += sum(i is not None for i in (want[0], want[1], *(i for _, i in want[2])))
+    assert found > 20

@@ -66,7 +66,7 @@ def evaluate_grid(grid, path: Path, budgets=()) -> FileResult:
     forms = read_forms(grid, path)
     result = FileResult(path)
     for read in forms:
-        stated = grid.values(read.cells)
+        stated = grid.stated(read.cells)   # read when a rule asks
         evaluation = evaluate(read, stated, budgets=budgets,
                               formula_cells=lambda name: grid.sheet(name).formulas)
         result.evaluations.append(evaluation)

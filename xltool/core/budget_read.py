@@ -112,14 +112,19 @@ def _read_budget_rows(sheet: SheetGrid, kind: str, table: model.BudgetTable, res
                 result.problems.append((f"无法识别的行“{label}”，其数字未计入", sheet.name, r, lc))
             continue
         row = model.BudgetRow(key, label)
-        for j, c in enumerate(amount_cols):
-            row.values.append(_decimal(sheet, r, c, result, label))
-            result.cells[f"{kind}.{key}.{j}"] = (sheet.name, r, c)
+        row.values += [_decimal(sheet, r, c, result, label) for c in amount_cols]
+        result.cells.update(zip(_amount_keys(kind, key, len(amount_cols)), [(sheet.name, r, c) for c in amount_cols]))
         if pct_cols:
             row.percent = stated_percent(sheet.get(r, pct_cols[0]))
             result.cells[f"{kind}.{key}.pct"] = (sheet.name, r, pct_cols[0])
         result.cells[f"{kind}.{key}.label"] = (sheet.name, r, lc)
         table.rows.append(row)
+
+
+@lru_cache(maxsize=4096)
+def _amount_keys(kind: str, key: str, n: int) -> tuple[str, ...]:
+    """The field keys of a row's amount cells (``income_exec.total.0`` …), made once per row."""
+    return tuple(f"{kind}.{key}.{j}" for j in range(n))
 
 
 def stated_percent(value):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -114,6 +115,42 @@ class BookGrid:
                 found = cells[name] = self.sheet(name).cells
             out[key] = found.get((r, c))
         return out
+
+    def stated(self, places: dict[str, tuple[str, int, int]]) -> "StatedValues":
+        """``values(places)`` read when asked: a check asks for a few keys (the rules' stated totals and
+        rates, the computed cells without a formula), not for every indicator cell."""
+        return StatedValues(self, places)
+
+
+class StatedValues(Mapping):
+    """key → the value at its (sheet, row, col) in a book, looked up when asked (the book is not changed
+    while a form is evaluated): the same mapping as ``BookGrid.values``."""
+
+    __slots__ = ("_book", "_places", "_sheets")
+
+    def __init__(self, book: BookGrid, places: dict[str, tuple[str, int, int]]):
+        self._book, self._places, self._sheets = book, places, {}
+
+    def __getitem__(self, key: str):
+        name, r, c = self._places[key]
+        cells = self._sheets.get(name)
+        if cells is None:
+            cells = self._sheets[name] = self._book.sheet(name).cells
+        return cells.get((r, c))
+
+    def get(self, key: str, default=None):
+        if key not in self._places:
+            return default
+        return self[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._places
+
+    def __iter__(self):
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
 
 
 _TRANS = str.maketrans({"（": "(", "）": ")", "：": ":", "　": "", " ": "", "\n": "", "\t": "", "\r": ""})

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from xltool.core.arith import round_half_up
 from xltool.core.calc.score import MANUAL, MET, NOT_MET, amount_in
@@ -75,13 +76,21 @@ def _find(names: list[str], test) -> int | None:
     return next((i for i, name in enumerate(names) if test(name)), None)
 
 
-def derive_regional(instance, values) -> list[Derived]:
-    inds = [_name(ind) for ind in instance.indicators]   # named once for the five searches below
+@lru_cache(maxsize=1024)
+def _rows(level3s: tuple[str, ...]) -> tuple[int | None, int | None, tuple]:
+    """(the 保险费收入 row, the 待遇支出 row, (kind, row) of each share) found by the rows' 三级指标 names
+    (worked out once per list of names: the forms of one template share it)."""
+    inds = [_SPACE.sub("", name or "") for name in level3s]   # ``_name`` of each row
     fee_i = _find(inds, lambda n: "保险费收入" in n and "占" not in n)
     benefit_i = _find(inds, lambda n: "待遇支出" in n and "占" not in n)
     shares = ((FEE_SHARE, _find(inds, lambda n: "费收入占" in n)),
               (BENEFIT_SHARE, _find(inds, lambda n: "待遇支出占" in n)),
               (OTHER_SHARE, _find(inds, lambda n: "其他支出占" in n)))
+    return fee_i, benefit_i, shares
+
+
+def derive_regional(instance, values) -> list[Derived]:
+    fee_i, benefit_i, shares = _rows(tuple(ind.level3 for ind in instance.indicators))
     fee, _ = _amount(values[fee_i][0]) if fee_i is not None else (None, False)
     benefit, one_sided = _amount(values[benefit_i][0]) if benefit_i is not None else (None, False)
     income, spending = instance.income_yi, instance.expenditure_yi
