@@ -101,10 +101,11 @@ def _read_budget_rows(sheet: SheetGrid, kind: str, table: model.BudgetTable, res
     table.columns = [sheet.text(header, c) for c in amount_cols]
     fund_key = None
     for r in range(header + 1, sheet.max_row + 1):
-        label = sheet.text(r, label_col) or sheet.text(r, label_col + 1)
+        first = sheet.text(r, label_col)
+        label = first or sheet.text(r, label_col + 1)
         if not label:
             continue
-        lc = label_col if sheet.text(r, label_col) else label_col + 1
+        lc = label_col if first else label_col + 1
         key, fund_key = budget_row_key(kind, label, fund_key)
         if key is None:   # a note or signature line (经办人、填报日期…) is not a row; figures there are
             if any(sheet.get(r, c) not in (None, "") for c in amount_cols):

@@ -7,6 +7,7 @@ expected and found values as text.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
@@ -49,10 +50,9 @@ def fmt(value) -> str:
     """A value as text for messages: Decimals without exponent, None as 空白."""
     if value is None or value == "":
         return "空白"
-    try:
-        from decimal import Decimal
-        if isinstance(value, Decimal):
+    if isinstance(value, Decimal):
+        try:
             return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    except Exception:   # pragma: no cover
-        pass
+        except Exception:   # pragma: no cover
+            pass
     return str(value)

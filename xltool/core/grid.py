@@ -103,6 +103,10 @@ class BookGrid:
     def values(self, places: dict[str, tuple[str, int, int]]) -> dict[str, object]:
         """key → the value at its (sheet, row, col): ``sheet(name).get(row, col)`` for each, the sheet
         looked up once per name."""
+        names = {name for name, _r, _c in places.values()}
+        if len(names) == 1:   # a target form: all on one sheet
+            get = self.sheet(names.pop()).cells.get
+            return {key: get((r, c)) for key, (_name, r, c) in places.items()}
         out, cells = {}, {}
         for key, (name, r, c) in places.items():
             found = cells.get(name)

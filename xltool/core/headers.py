@@ -5,6 +5,8 @@ label starts with one of the field's aliases (the hidden helper columns' labels 
 """
 from __future__ import annotations
 
+import datetime as _dt
+from decimal import Decimal
 from functools import lru_cache
 
 from xltool.core.formulas import F4_HELPER_LABELS, HELPER_LABELS
@@ -33,11 +35,22 @@ COLUMN_ALIASES.update({key: (label,) for key, label in HELPER_LABELS.items()})  
 COLUMN_ALIASES.update({key: (label,) for key, label in F1_HELPER_LABELS.items()})
 COLUMN_ALIASES.update({key: (label,) for key, label in F4_HELPER_LABELS.items()})
 COLUMN_ALIASES = {key: tuple(norm(a) for a in aliases) for key, aliases in COLUMN_ALIASES.items()}
+# values whose text is digits, a sign, a point, % or a date: never a header label
+_PLAIN = frozenset((int, float, Decimal, bool, _dt.date, _dt.datetime, _dt.time))
 
 
 def header_row(sheet: SheetGrid) -> tuple[int, dict[str, int]] | None:
+    """(row, column key → column) of the first row holding both 一级指标 and 三级指标, or None.
+
+    Found from the cells alone: only a text cell holding 级 and 标 can read 一级指标 or 三级指标 (``norm``
+    takes characters out, never adds any), and another value's ``text`` holds both only when it is
+    neither a number nor a date; the rows of such cells are all that is looked at, in order."""
     cells, text, last = sheet.cells, sheet.text, sheet.max_col + 1
-    for r in range(1, sheet.max_row + 1):
+    rows = sorted({r for (r, _c), value in cells.items()
+                   if (("级" in value and "标" in value) if type(value) is str else type(value) not in _PLAIN)})
+    for r in rows:
+        if r < 1:
+            continue
         texts = {c: norm(text(r, c)) for c in range(1, last) if (r, c) in cells}   # blank cells match nothing
         if "一级指标" in texts.values() and "三级指标" in texts.values():
             return r, dict(_columns(tuple(texts.items())))

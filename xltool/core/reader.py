@@ -44,7 +44,12 @@ def read_meta(book: BookGrid) -> dict[str, str]:
     sheet = book.sheet(layout.META_SHEET)
     if sheet is None:
         return {}
-    return {sheet.text(r, 1): sheet.text(r, 2) for r in range(1, sheet.max_row + 1) if sheet.text(r, 1)}
+    text, meta = sheet.text, {}
+    for r in range(1, sheet.max_row + 1):
+        key = text(r, 1)
+        if key:
+            meta[key] = text(r, 2)
+    return meta
 
 
 # --- recognising the form ---------------------------------------------------------
@@ -64,6 +69,8 @@ _BUDGET_TITLES = (("平衡表", "balance"), ("收入执行", "income_exec"), ("�
 
 
 def _labels(sheet: SheetGrid, limit: int = 400) -> set[str]:
+    if sheet.max_row <= limit:   # every row counts: the text cells alone, mapped at C speed
+        return set(map(norm, [value for value in sheet.cells.values() if isinstance(value, str)]))
     return {norm(value) for (r, _c), value in sheet.cells.items() if r <= limit and isinstance(value, str)}
 
 
@@ -143,15 +150,27 @@ def _find_label(sheet: SheetGrid, label: str, prefix: bool = False, texts=None):
     """The first cell (in reading order) whose text is label (or starts with it: ``prefix``).
     ``texts``: ``_texts(sheet)``, when the caller looks up many labels."""
     want = norm(label)
-    for text, rc in (texts if texts is not None else _texts(sheet)):
+    if texts is None:
+        texts = _texts(sheet)
+    if not prefix and isinstance(texts, _Texts):
+        return texts.first.get(want)
+    for text, rc in texts:
         if text == want or (prefix and text.startswith(want)):
             return rc
     return None
 
 
+class _Texts(list):
+    """``_texts``: with ``first``, each label → its first place in reading order (exact look-ups at once)."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.first = {text: rc for text, rc in reversed(self)}
+
+
 def _texts(sheet: SheetGrid) -> list[tuple[str, tuple[int, int]]]:
     """The text cells of a sheet in reading order, as labels (``norm``) with their places."""
-    return [(norm(value), rc) for rc, value in sorted(sheet.cells.items()) if isinstance(value, str)]
+    return _Texts([(norm(value), rc) for rc, value in sorted(sheet.cells.items()) if isinstance(value, str)])
 
 
 TEXT_NUMBER_RULE = "XT121"
@@ -233,10 +252,11 @@ def read_target_sheet(sheet: SheetGrid, form: str, meta: dict[str, str], formats
     return result
 
 
-def _form_labels(form: str) -> set[str]:
+@lru_cache(maxsize=64)
+def _form_labels(form: str) -> frozenset[str]:
     labels = {norm(label) for pairs in layout.HEADERS[form] for label, _ in pairs}
     labels |= {norm(label) for label, _ in layout.FOOTERS.get(form, ())}
-    return labels
+    return frozenset(labels)
 
 
 def value_column(sheet: SheetGrid, r: int, c: int, form: str, footer: bool = False) -> int:
@@ -279,23 +299,34 @@ def _read_indicators(sheet: SheetGrid, form: str, result: ReadForm, formats_know
     valued = [column for column in plan if column[2]]   # the columns whose value goes into the indicator
     level1 = level2 = ""
     i = 0
+    get, shown_cols = filled.get, [c for _, c in shown]
+    actual_col = cols["actual"] if "actual" in cols and "actual" in columns else None
+    wan_cols = (cols["h_wnum"], cols["h_wden"]) if "h_wnum" in cols and "h_wden" in cols else None
+    # ``text(r, c)`` is the cell's text stripped when it holds a str, "" when blank: asked of the rest alone
     for r in range(header + 1, sheet.max_row + 2):
-        if norm(text(r, 1)) in footer_labels:
+        value = get((r, 1))
+        if norm("" if value is None else value.strip() if type(value) is str else text(r, 1)) in footer_labels:
             break
-        if not any(text(r, c) for _, c in shown if (r, c) in filled):
+        for c in shown_cols:
+            value = get((r, c))
+            if value is not None and (value.strip() if type(value) is str else text(r, c)):
+                break
+        else:
             continue   # a blank row of the template: skip, keep going
         indicator = model.Indicator()
+        row = {}
         for key, c, kind, label in valued:
             if kind == 1:
-                setattr(indicator, key, _decimal(sheet, r, c, result, label, convert=key == "weight",
-                                                 points=key == "weight"))
+                row[key] = _decimal(sheet, r, c, result, label, convert=key == "weight", points=key == "weight")
             else:
-                setattr(indicator, key, text(r, c))
+                value = get((r, c))
+                row[key] = "" if value is None else value.strip() if type(value) is str else text(r, c)
+        indicator.__dict__.update(row)   # plain attributes of a plain dataclass: as setattr, at once
         cells.update(zip(_indicator_keys(i, keys), [(name, r, c) for c in places]))   # every column's cell, in order
-        if "actual" in cols and "actual" in columns:
-            indicator.actual = _actual(sheet, r, cols["actual"], indicator.target, result, formats_known)
-        if "h_wnum" in cols and "h_wden" in cols:    # F1: the 附表's 万元 figures (derive-targets)
-            indicator.source_wan = _source_wan(sheet.get(r, cols["h_wnum"]), sheet.get(r, cols["h_wden"]))
+        if actual_col is not None:
+            indicator.actual = _actual(sheet, r, actual_col, indicator.target, result, formats_known)
+        if wan_cols is not None:    # F1: the 附表's 万元 figures (derive-targets)
+            indicator.source_wan = _source_wan(get((r, wan_cols[0])), get((r, wan_cols[1])))
         level1 = indicator.level1 or level1
         level2 = indicator.level2 or level2
         indicator.level1, indicator.level2 = level1, level2

@@ -16,5 +16,6 @@ CODE, NAME, SEVERITY, FORMS = "XT100", "空白表单", INFO, FORM_IDS
 
 
 def check(ctx):
-    if is_blank_form(ctx.instance):
+    blank = ctx.facts.get("blank")   # worked out by the recomputation already (target forms)
+    if blank if blank is not None else is_blank_form(ctx.instance):
         yield Finding(CODE, SEVERITY, "表单为空白：尚未填写任何内容，未进行计算和校验")

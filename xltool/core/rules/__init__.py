@@ -31,23 +31,42 @@ class Context:
 
 
 _loaded: list = []
+_by_form: dict[str, list] = {}   # form → the loaded rules that check it, in code order
 
 
 def load_rules():
     """The rule modules in code order (imported once; imported again if one was taken out of
     ``sys.modules``, as a test may)."""
-    if not _loaded or any(sys.modules.get(m.__name__) is not m for m in _loaded):
-        _loaded[:] = [importlib.import_module(f"xltool.core.rules.{name}") for name in RULE_MODULES]
+    if not _loaded or list(map(sys.modules.get, _NAMES)) != _loaded:
+        _loaded[:] = [importlib.import_module(name) for name in _NAMES]
+        _by_form.clear()
     return list(_loaded)
 
 
-def run_rules(ctx: Context, rules=None) -> list[Finding]:
-    findings: list[Finding] = []
-    for rule in rules or load_rules():
+_NAMES = tuple(f"xltool.core.rules.{name}" for name in RULE_MODULES)
+
+
+def _for_form(ctx: Context, rules) -> list:
+    chosen = []
+    for rule in rules:
         if ctx.instance.form in rule.FORMS:
-            for finding in rule.check(ctx):
-                finding.rule = finding.rule or rule.CODE
-                findings.append(finding)
+            chosen.append(rule)
+    return chosen
+
+
+def run_rules(ctx: Context, rules=None) -> list[Finding]:
+    if rules:
+        rules = _for_form(ctx, rules)
+    else:
+        load_rules()
+        rules = _by_form.get(ctx.instance.form)
+        if rules is None:
+            rules = _by_form[ctx.instance.form] = _for_form(ctx, _loaded)
+    findings: list[Finding] = []
+    for rule in rules:
+        for finding in rule.check(ctx):
+            finding.rule = finding.rule or rule.CODE
+            findings.append(finding)
     return findings
 
 
