@@ -43,6 +43,7 @@ def plain_outcome(path: Path, data: bytes, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(safety_quick, "sheet_fits", lambda data: False)
         patch.setattr(safety_quick, "head", lambda data, info: None)
+        patch.setattr(safety_quick, "strings_fit", lambda data: False)
         return outcome(path, data)
 
 
@@ -57,6 +58,9 @@ def test_the_quick_ways_are_taken_on_the_seeds_and_templates():
                     fits += 1
                 heads += safety_quick.head(path.read_bytes(), info) is not None
     assert fits >= 2 * len(SEEDS + TEMPLATES) and heads >= len(SEEDS + TEMPLATES)   # a theme each
+    tables = [zipfile.ZipFile(p).read("xl/sharedStrings.xml") for p in ZIPS
+              if "xl/sharedStrings.xml" in zipfile.ZipFile(p).namelist()]
+    assert len(tables) >= 10 and all(safety_quick.strings_fit(t) for t in tables)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -264,3 +268,68 @@ def test_a_head_is_what_a_zipfile_stream_reads_first():
                 assert got is None or got == expected, info.filename
                 given += got is not None
     assert given > len(FILES) and failed >= 1
+
+
+# -- shared-string tables -------------------------------------------------------------------------------
+
+def _table(text: bytes, count: bytes = b'count="3" uniqueCount="3"') -> bytes:
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main" ' + count + b">" + text + b"</sst>")
+
+
+_SI3 = "<si><t>险种</t></si><si><t>sst count=&quot;9&quot;</t></si><si><r><t>收入</t></r></si>".encode()
+_NOISE = random.Random(3).randbytes(3 << 20).translate(bytes(97 + i % 10 for i in range(256)))   # a..j: no ">"
+
+# name: (the table, refused by scan_strings: the words its message holds, or None)
+TABLES = {
+    "as_written": (_table(_SI3), None),
+    "declared_4e9": (_table(_SI3, b'count="4000000000" uniqueCount="3"'), "共享字符串表声明了 4000000000 个字符串"),
+    "declared_4e9_unique": (_table(_SI3, b'uniqueCount="4000000000" count="3"'), "声明了 4000000000 个"),
+    "declared_4e9_second": (_table(_SI3, b'count="3" uniqueCount="4000000000"'), None),   # (the first count is read)
+    "declared_after_other_attributes": (_table(_SI3, b'xml:space="preserve" count="2000001"'), "声明了 2000001 个"),
+    "declared_with_leading_zeros": (_table(_SI3, b'count="0004000000000"'), "声明了 4000000000 个"),
+    "declared_with_5000_digits": (_table(_SI3, b'count="1' + b"0" * 4999 + b'"'), "（5000 位数）"),
+    "prefixed": (_table(_SI3, b'count="3"').replace(b"<sst", b"<x:sst", 1), None),
+    "prefixed_declared_4e9": (_table(_SI3, b'count="4000000000"').replace(b"<sst", b"<x:sst", 1), "声明了 4000000000 个"),
+    "a_second_sst_tag": (_table(_SI3 + b'<sst count="4000000000"/>'), "声明了 4000000000 个"),
+    "sst_after_the_last_tag": (_table(_SI3) + b'<sst count="4000000000"', "声明了 4000000000 个"),
+    "at_the_limit": (_table(_SI3, b'count="2000000" uniqueCount="2000000"'), None),
+    "sst_in_a_string": (_table(_SI3 + b'<si><t>sst count="4000000000"</t></si>'), None),
+    "tag_too_long": (_table(b"<si><t>" + _NOISE + b"</t></si>"), "XML 异常（标签过长）"),
+}
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_a_hostile_shared_string_table_is_refused_the_same_way(name, tmp_path, monkeypatch):
+    table, refused = TABLES[name]
+    path = tmp_path / f"{name}.xlsx"
+    try:
+        safety.scan_strings(path, safety._pieces(None, None, table))
+        scanned = None
+    except safety.UnsafeWorkbook as exc:
+        scanned = str(exc)
+    assert (scanned is None) == (refused is None) and (refused is None or refused in scanned), scanned
+    if refused is not None:
+        assert not safety_quick.strings_fit(table) and str(path) in scanned
+    elif name in ("as_written", "prefixed", "at_the_limit"):
+        assert safety_quick.strings_fit(table)
+    data = _package(_seed_parts() + [("xl/sharedStrings.xml", table)])
+    got = outcome(path, data)
+    assert got == plain_outcome(path, data, monkeypatch)
+    assert (got[0] == "UnsafeWorkbook") == (refused is not None)
+    if refused is not None:   # the write-back's precheck (keep=False) streams the part: the same refusal
+        with pytest.raises(safety.UnsafeWorkbook) as plain:
+            safety.precheck(path, data)
+        assert str(plain.value) == got[1]
+
+
+def test_more_strings_than_the_limit_are_refused_the_same_way(tmp_path, monkeypatch):
+    monkeypatch.setattr(safety, "MAX_STRINGS", 3)
+    path = tmp_path / "many.xlsx"
+    for extra, refused in ((b"", False), (b"<si><t>4</t></si>", True)):
+        table = _table(_SI3 + extra, b'count="3"')
+        data = _package(_seed_parts() + [("xl/sharedStrings.xml", table)])
+        got = outcome(path, data)
+        assert got == plain_outcome(path, data, monkeypatch)
+        assert (got[0] == "UnsafeWorkbook" and "共享字符串超过 3 个" in got[1]) == refused
+        assert not safety_quick.strings_fit(table)   # 3 strings cannot be told from the length

@@ -173,7 +173,9 @@ def check_parts(path: Path, zf: zipfile.ZipFile, parts: Parts | None = None, dat
             if whole is None or not _quick.sheet_fits(whole):   # (fits: scan_sheet would let it through)
                 scan_sheet(path, info.filename, _pieces(zf, info, whole))
         elif info.filename == "xl/sharedStrings.xml":
-            scan_strings(path, _pieces(zf, info, _whole(zf, info, parts)))
+            whole = _whole(zf, info, parts)
+            if whole is None or not _quick.strings_fit(whole):
+                scan_strings(path, _pieces(zf, info, whole))
     if parts is not None:
         parts.names = frozenset(names)
     return parts
@@ -294,13 +296,20 @@ def scan_sheet(path: Path, part: str, chunks) -> None:
 def scan_strings(path: Path, chunks) -> None:
     """The shared-string table: the count it declares and the count present, bounded."""
     present = 0
-    for piece in _tags(chunks):
-        for m in _SST_COUNT.finditer(piece):
-            if int(m.group(1)) > MAX_STRINGS:
-                raise UnsafeWorkbook(f"{path}：共享字符串表声明了 {int(m.group(1))} 个字符串，超过 {MAX_STRINGS} 的上限，已拒绝处理")
-        present += len(_SI.findall(piece))
-        if present > MAX_STRINGS:
-            raise UnsafeWorkbook(f"{path}：共享字符串超过 {MAX_STRINGS} 个，已拒绝处理")
+    try:
+        for piece in _tags(chunks):
+            for m in _SST_COUNT.finditer(piece):
+                declared = m.group(1).lstrip(b"0") or b"0"   # (a number too long for int() is too large)
+                if len(declared) > 18 or int(declared) > MAX_STRINGS:
+                    shown = declared.decode() if len(declared) <= 30 else f"{declared[:30].decode()}…（{len(declared)} 位数）"
+                    raise UnsafeWorkbook(f"{path}：共享字符串表声明了 {shown} 个字符串，超过 {MAX_STRINGS} 的上限，已拒绝处理")
+            present += len(_SI.findall(piece))
+            if present > MAX_STRINGS:
+                raise UnsafeWorkbook(f"{path}：共享字符串超过 {MAX_STRINGS} 个，已拒绝处理")
+    except ValueError as exc:
+        if isinstance(exc, UnsafeWorkbook):
+            raise
+        raise UnsafeWorkbook(f"{path}：共享字符串表 xl/sharedStrings.xml 的 XML 异常（标签过长），已拒绝处理") from exc
 
 
 def fallback_refusal(path: str | Path, zf: zipfile.ZipFile) -> list[str]:

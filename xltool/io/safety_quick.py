@@ -135,3 +135,18 @@ def sheet_fits(data: bytes) -> bool:
         return False
     reference, merge = _outside_patterns(letters, digits)
     return not (reference.search(data) or _ODD_CELL.search(data) or merge.search(data))
+
+
+# after every "sst", whatever precedes it (safety._SST_COUNT wants "<" and a prefix), the count it declares
+_SST_COUNT_AFTER = re.compile(rb'sst(?=\b[^>]*?\s(?:uniqueCount|count)="(\d+)")')
+
+
+def strings_fit(data: bytes) -> bool:
+    """True only when ``safety.scan_strings`` certainly lets this shared-string table (the whole part) through;
+    False when it cannot tell. It holds when the part is at most a CHUNK (one piece: no tag too long) and so
+    holds at most len // 4 strings (each <si> takes 4 bytes), within the limit, and every count declared
+    after an "sst" (each of scan_strings' matches is one; "sst" cannot overlap itself, so none is skipped)
+    is within the limit too."""
+    if len(data) > safety.CHUNK or len(data) // 4 > safety.MAX_STRINGS:
+        return False
+    return all(len(n) <= 7 and int(n) <= safety.MAX_STRINGS for n in _SST_COUNT_AFTER.findall(data))
