@@ -102,19 +102,8 @@ class BookGrid:
         return None
 
     def values(self, places: dict[str, tuple[str, int, int]]) -> dict[str, object]:
-        """key → the value at its (sheet, row, col): ``sheet(name).get(row, col)`` for each, the sheet
-        looked up once per name."""
-        names = {name for name, _r, _c in places.values()}
-        if len(names) == 1:   # a target form: all on one sheet
-            get = self.sheet(names.pop()).cells.get
-            return {key: get((r, c)) for key, (_name, r, c) in places.items()}
-        out, cells = {}, {}
-        for key, (name, r, c) in places.items():
-            found = cells.get(name)
-            if found is None:
-                found = cells[name] = self.sheet(name).cells
-            out[key] = found.get((r, c))
-        return out
+        """key → the value at its (sheet, row, col), all read now (``stated``: the same, read when asked)."""
+        return dict(self.stated(places))
 
     def stated(self, places: dict[str, tuple[str, int, int]]) -> "StatedValues":
         """``values(places)`` read when asked: a check asks for a few keys (the rules' stated totals and
