@@ -277,6 +277,17 @@ def _books():
             yield path, grid
 
 
+def _forms(books=None):
+    """(path, grid, read) of every form the books hold (books: ``_books()`` when not given)."""
+    for path, grid in books if books is not None else _books():
+        try:
+            reads = reader.read_book(grid)
+        except reader.ReadError:
+            continue
+        for read in reads:
+            yield path, grid, read
+
+
 # --- the comparisons -----------------------------------------------------------------------------
 
 def test_the_files_are_read():
@@ -356,38 +367,28 @@ def test_xt100_takes_blank_from_the_recomputation():
     from xltool.core.calc.targets import is_blank_form
 
     blanks = seen = 0
-    for path, grid in _books():
-        try:
-            reads = reader.read_book(grid)
-        except reader.ReadError:
-            continue
-        for read in reads:
-            _computed, facts = evaluate_module.compute(read)
-            if "blank" in facts:
-                assert facts["blank"] == is_blank_form(read.instance), path.name
-                blanks += facts["blank"]
-                seen += 1
+    for path, _, read in _forms():
+        _computed, facts = evaluate_module.compute(read)
+        if "blank" in facts:
+            assert facts["blank"] == is_blank_form(read.instance), path.name
+            blanks += facts["blank"]
+            seen += 1
     assert seen > 30 and blanks >= 3   # the templates are blank forms
 
 
 def test_stated_values_read_when_asked_are_the_values():
     forms = 0
-    for path, grid in [*_books(), *((p, read_grid_fast(p)) for p in SEEDS[:3])]:
-        try:
-            reads = reader.read_book(grid)
-        except reader.ReadError:
-            continue
-        for read in reads:
-            plain = plain_values(grid, read.cells)
-            lazy = grid.stated(read.cells)
-            assert grid.values(read.cells) == plain
-            assert dict(lazy) == plain and len(lazy) == len(plain) and list(lazy) == list(plain), path.name
-            assert all(lazy.get(key) == value and lazy[key] == value and key in lazy for key, value in plain.items())
-            assert lazy.get("ind.999.none") is None and lazy.get("ind.999.none", 7) == 7 and "ind.999.none" not in lazy
-            with pytest.raises(KeyError):
-                lazy["ind.999.none"]
-            forms += 1
-            assert any(v is not None for v in plain.values())
+    for path, grid, read in _forms([*_books(), *((p, read_grid_fast(p)) for p in SEEDS[:3])]):
+        plain = plain_values(grid, read.cells)
+        lazy = grid.stated(read.cells)
+        assert grid.values(read.cells) == plain
+        assert dict(lazy) == plain and len(lazy) == len(plain) and list(lazy) == list(plain), path.name
+        assert all(lazy.get(key) == value and lazy[key] == value and key in lazy for key, value in plain.items())
+        assert lazy.get("ind.999.none") is None and lazy.get("ind.999.none", 7) == 7 and "ind.999.none" not in lazy
+        with pytest.raises(KeyError):
+            lazy["ind.999.none"]
+        forms += 1
+        assert any(v is not None for v in plain.values())
     assert forms > 30
 
 
@@ -409,20 +410,15 @@ def test_regional_rows_found_once_per_list_of_names():
     from xltool.core.calc import regional
 
     found = 0
-    for path, grid in _books():
-        try:
-            reads = reader.read_book(grid)
-        except reader.ReadError:
+    for path, _, read in _forms():
+        if read.form != model.REGIONAL_TARGET:
             continue
-        for read in reads:
-            if read.form != model.REGIONAL_TARGET:
-                continue
-            inds = read.instance.indicators
-            for variant in (inds, inds[::-1], [dataclasses.replace(i, level3=f" {i.level3[:2]} \n{i.level3[2:]}")
-                                               for i in inds],
-                            [dataclasses.replace(i, level3="") if n % 3 == 0 else i for n, i in enumerate(inds)]):
-                instance = dataclasses.replace(read.instance, indicators=list(variant))
-                want = plain_regional_rows(instance)
-                assert regional._rows(tuple(i.level3 for i in variant)) == want, path.name
-                found += sum(i is not None for i in (want[0], want[1], *(i for _, i in want[2])))
+        inds = read.instance.indicators
+        for variant in (inds, inds[::-1], [dataclasses.replace(i, level3=f" {i.level3[:2]} \n{i.level3[2:]}")
+                                           for i in inds],
+                        [dataclasses.replace(i, level3="") if n % 3 == 0 else i for n, i in enumerate(inds)]):
+            instance = dataclasses.replace(read.instance, indicators=list(variant))
+            want = plain_regional_rows(instance)
+            assert regional._rows(tuple(i.level3 for i in variant)) == want, path.name
+            found += sum(i is not None for i in (want[0], want[1], *(i for _, i in want[2])))
     assert found > 20
