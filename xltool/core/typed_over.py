@@ -71,19 +71,52 @@ def layout_plans(instance, memo: bool = True) -> list:
 
 _moved: dict[tuple, dict[str, str]] = {}
 _fields: dict[tuple, tuple[str, ...]] = {}
+_patterns: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def planned_formula_fields(instance) -> tuple[str, ...]:
+    """The plain way: the field keys of the cells holding a formula in the layout's full plan."""
+    return tuple(dict.fromkeys(c.field for plan in layout_plans(instance, memo=False) for c in plan.cells
+                               if c.formula and c.field))
+
+
+def _pattern(form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the header/footer or 附表 keys with a formula, the indicator columns with one) of a form, from the
+    plan of a blank instance with one indicator: which cells carry a formula depends on the form alone,
+    and every indicator row carries the same columns' formulas (the 附表: every table planned, its
+    number of amount columns the standard one). tests/test_convert_speed.py checks this against the
+    full plan of every seed, template and real file and of every form with 0–40 indicators."""
+    known = _patterns.get(form)
+    if known is None:
+        blank = layout.blank_instance(form)
+        if form in _BY_SHAPE:
+            blank.indicators = [model.Indicator()]
+        fields = planned_formula_fields(blank)
+        known = (tuple(k for k in fields if not k.startswith("ind.")),
+                 tuple(k[len("ind.0."):] for k in fields if k.startswith("ind.0.")))
+        _patterns[form] = known
+    return known
+
+
+def _formula_fields_of(instance, shape) -> tuple[str, ...]:
+    """``planned_formula_fields`` from the form's pattern (no plan of this instance): the same keys."""
+    if shape[0] in _BY_SHAPE and not shape[1]:   # no indicators: the plan lays out blank rows
+        return planned_formula_fields(instance)
+    fixed, columns = _pattern(instance.form)
+    n = shape[1] if instance.form in _BY_SHAPE else 0
+    return fixed + tuple(f"ind.{i}.{column}" for i in range(n) for column in columns)
 
 
 def formula_fields(read) -> list[str] | None:
     """The keys ``expected_formulas`` can give for ``read`` and more (those it gives are among them):
-    the layout's computed cells the reader found, from the plan remembered for the shape. None for a
-    form not remembered by shape (then only the formulas themselves tell)."""
+    the layout's computed cells the reader found, from the pattern of the form. None for a form not
+    remembered by shape (then only the formulas themselves tell)."""
     shape = _shape(read.instance)
     if shape is None:
         return None
     fields = _fields.get(shape)
     if fields is None:
-        fields = tuple(dict.fromkeys(c.field for plan in layout_plans(read.instance) for c in plan.cells
-                                     if c.formula and c.field))
+        fields = _formula_fields_of(read.instance, shape)
         if len(_fields) >= 256:
             _fields.clear()
         _fields[shape] = fields
