@@ -2,7 +2,11 @@
 
 Each fast path is checked against a plain reference on every seed workbook, template and real file:
 - the number-format and formula scan (``io.numfmt``: one scan per sheet for just the cells that
-  matter) against a cell-by-cell reading of every ``<c>`` element;
+  matter) against a cell-by-cell reading of every ``<c>`` element; its scans on the part's bytes (the
+  formula cells from one C-level scan of the reversed part, the percent/date tags from their ``s="…"``
+  back) against the text scan and the pattern tried at every ``<c``, also on crafted and random soups;
+- the fast grid (``io.calamine.read_grid_fast``, whole figures made Decimals from their int) against a
+  BookGrid built the plain way, with every value's type and Decimal exponent;
 - the expected formulas of computed cells, worked out once per layout shape and moved once per
   set of cell positions (``core.typed_over``), against the full plan of each instance — also after
   instances with other values (the shape must depend on the layout alone) and for the same form
@@ -344,3 +348,191 @@ def test_regional_helpers_from_the_shares_worked_out_once():
             assert helpers == row_helpers(instance, values)
             compared += sum(h["h_kind"] is not None for h in helpers.values())
     assert compared >= 20
+
+
+def _sheet_parts_of_every_file():
+    for path in SEEDS + TEMPLATES + REAL:
+        if not zipfile.is_zipfile(path):   # the real files include broken ones
+            continue
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if name.endswith(".xml"):
+                    yield path.name, name, zf.read(name)
+
+
+_ODD_FORMULA_PLACES = [
+    '<c r="A1" s="3"><f>SUM(B1:B9)</f><v>12</v></c>', '<c r="B1"><v>2</v><f>C9</f></c>',   # <f> not first
+    '<c r="C1" s="1"/><f>X</f>', '<c r="D1"/>', '<c r="E1" t="str"><f t="shared" si="0"/><v>x</v></c>',
+    '<x:c r="F1"><x:f>A1</x:f></x:c>', '<c:c r="G1"><f>1</f></c:c>', '<c\tr="H1"\n><f>1</f></c>',   # prefixed
+    '<conditionalFormatting><cfRule type="expression"><formula>A1&gt;0</formula></cfRule></conditionalFormatting>',
+    '<dataValidations><dataValidation><formula1>"是,否"</formula1></dataValidation></dataValidations>',
+    '<c r="I1"><is><t>中文<f></t></is></c>', '<cé r="J1"><f>1</f></cé>', '<c中 r="K1"><f>1</f></c中>',
+    '<c r="L1" x="中"><f>1</f></c>', '<c 中r="M1"><f>1</f></c>', '<c r="N１"><f>1</f></c>', '<c r="O1" x=">"><f>1</f></c>',
+    '<c r="P1"<f>1</f></c>', '<c r="Q1"><c r="Q2"><f>1</f></c></c>', '<c r="R1"></c><f>1</f>', '<c r="S1"</c><f>1</f>',
+    '<c r="T1"><v>1</v><cols><f>', '<c_ r="U1"><f>', '<c r="V1"><f<f<f', "<f>", "<c<f", '<c r="W1">>><f>', '<cfRule><f>',
+    '<c r="X1" r="X2"><f>1</f></c>', '<c ar="Y1" r="Y2"><f>1</f></c>', '<c r="Z1"><f>1</f></c><c r="Z2"/><formula>',
+]
+
+
+def test_formula_cells_on_bytes_as_on_the_text():
+    """The formula scan on the part's bytes (``numfmt.formula_cells``: no decoding, one C-level scan; the text
+    way only where a tag, or the character after its ``<c``, is not ASCII) finds what the text scan finds:
+    on every part of the seeds, templates and real files, on the odd places a formula can be written, and on
+    random soups of them. Each soup is read twice: the second time from what ``numfmt._settled`` kept."""
+    import random
+
+    parts = 0
+    for book, name, data in _sheet_parts_of_every_file():
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:   # not UTF-8: read_formats gives {} (test_a_sheet_not_in_utf8_gives_no_formats)
+            continue
+        assert numfmt.formula_cells(data) == numfmt._formula_cells(text), (book, name)
+        parts += numfmt._formula_cells_bytes(data) is not None
+    assert parts > 200
+    odd = "<sheetData><row>%s</row></sheetData>" % "".join(_ODD_FORMULA_PLACES)
+    expected = {parse_a1(ref) for ref in ["A1", "B1", "E1", "G1", "H1", "I1", "L1", "N1", "O1", "Q2", "S1", "T1",
+                                          "V1", "W1", "X1", "Y2", "Z1"]}   # N１: a full-width digit, as text reads it
+    assert numfmt.formula_cells(odd.encode()) == _formula_cells_one_by_one(odd) == expected
+    assert numfmt._formula_cells_bytes(odd.encode()) is None   # 中 and é beside "<c": the text decides
+    pieces = _ODD_FORMULA_PLACES + ['<c r="A1">', '<c r="B2" s="1"', "<c", ">", "/>", "<f", "</c>", "<cols>", "<c_",
+                                    "<cé", "<c中", "é", 'r="A１"', "<c\n", "<fo", "</c", "x", "<", "/", 'ér="E5"', '"']
+    rng = random.Random(11)
+    on_bytes = on_text = 0
+    for _ in range(20000):
+        xml = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        expected = _formula_cells_one_by_one(xml)
+        for _ in range(2):
+            assert numfmt.formula_cells(xml.encode()) == expected, xml
+        decided = numfmt._formula_cells_bytes(xml.encode()) is not None
+        on_bytes, on_text = on_bytes + (decided and bool(expected)), on_text + (not decided)
+    assert on_bytes > 3000 and on_text > 3000
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xe4\xb8", b"\xc0\xaf", "中".encode("utf-16")])
+@pytest.mark.parametrize("where", ["cell", "formula", "end"])
+def test_a_sheet_not_in_utf8_gives_no_formats(bad, where):
+    """A sheet part that does not decode as UTF-8 still gives {} for the whole workbook (the bytes scan does not
+    decode the part, so read_formats checks it), wherever the bad bytes are."""
+    path = TEMPLATES[0]
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zf, zipfile.ZipFile(out, "w") as new:
+        sheet = sorted(n for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))[0]
+        for info in zf.infolist():
+            data = zf.read(info)
+            if info.filename == sheet:
+                at = {"cell": data.find(b"<c "), "formula": data.find(b"<f") + 2, "end": len(data)}[where]
+                data = data[:at] + bad + data[at:]
+            new.writestr(info, data)
+    data = out.getvalue()
+    assert numfmt.read_formats(io.BytesIO(data)) == plain_formats(data) == {}
+    assert numfmt.read_formats(path)   # the template itself has formats
+
+
+def _styled_by_the_pattern(data, ids):
+    return [m.group(0, 1) for m in numfmt._as_bytes(numfmt._styled(ids)).finditer(data)]
+
+
+def test_styled_tags_found_from_their_style_as_by_the_pattern():
+    """The percent/date cells' tags, found from the rare ``s="…"`` back to their ``<c`` (``numfmt._styled_tags``),
+    are the matches of the pattern tried at every ``<c`` (same tags, same attributes, same order): on every
+    part of the seeds, templates and real files for several sets of styles, and on random soups of tags."""
+    import random
+
+    tags = 0
+    for book, name, data in _sheet_parts_of_every_file():
+        for ids in [(0,), (1, 2, 3), (9, 10), tuple(range(40))]:
+            expected = _styled_by_the_pattern(data, ids)
+            assert list(numfmt._styled_tags(data, ids)) == expected, (book, name, ids)
+            tags += len(expected)
+    assert tags > 10000
+    pieces = ['<c r="A1" s="9">', '<c r="B1" s="12"/>', "<c", ' s="9"', 's="9"', ' s="12"', ">", "/>", "/", "<c_", "<cé",
+              "é", "中", "<c:", ' r="C3"', '<row s="9">', "<cols>", 'xs="9"', '"', "<", " ", "<v>1</v>", "</c>", 's="99"',
+              "<c\n", "c", "٩", 's="912"']
+    rng = random.Random(5)
+    found = 0
+    for _ in range(30000):
+        data = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))).encode()
+        expected = _styled_by_the_pattern(data, (9, 12))
+        assert list(numfmt._styled_tags(data, (9, 12))) == expected, data
+        found += bool(expected)
+    assert found > 5000
+
+
+def _plain_decimal(value):
+    value = Decimal(repr(value))
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value
+
+
+def test_floats_read_as_decimals_as_from_their_repr():
+    """``calamine.exact_decimal`` (a whole figure straight from its int) gives ``Decimal(repr(f))`` quantized when
+    whole, to the exponent: every float calamine reads from the seeds, templates and real files, and the edges
+    (signed zero, where repr turns to exponents, beyond the context's 28 digits, NaN, infinities)."""
+    import decimal
+
+    import python_calamine as pc
+    from xltool.io.calamine import exact_decimal
+
+    floats = [0.0, -0.0, 1.0, -1.0, 0.1, -2.5, 1e-7, 5e-324, 123456789012345.0, 1e15, 9999999999999998.0, 1e16,
+              -1e16, 2.0 ** 53, 2.0 ** 53 + 2, 1e22, 1.5e300, 1.7976931348623157e308, float("nan")]
+    for path in SEEDS + TEMPLATES + REAL:
+        try:
+            wb = pc.CalamineWorkbook.from_path(str(path))
+            floats += [v for name in wb.sheet_names for row in wb.get_sheet_by_name(name).to_python()
+                       for v in row if isinstance(v, float)]
+        except Exception:   # the real files include broken ones
+            continue
+    assert len(floats) > 1000
+    for value in floats:
+        try:
+            expected = _plain_decimal(value)
+        except decimal.InvalidOperation:
+            with pytest.raises(decimal.InvalidOperation):
+                exact_decimal(value)
+            continue
+        assert exact_decimal(value).as_tuple() == expected.as_tuple(), value
+    for value in (float("inf"), float("-inf"), 1e30):
+        with pytest.raises(decimal.InvalidOperation):
+            exact_decimal(value)
+
+
+def test_fast_grid_as_built_plainly():
+    """The whole BookGrid of ``read_grid_fast`` against one built the plain way from the same calamine read and
+    the cell-by-cell formats, on every seed, template and real file: values with their types and Decimal
+    exponents, merges, hidden sheets, formats and formula cells."""
+    import python_calamine as pc
+    from xltool.core.grid import BookGrid, SheetGrid
+    from xltool.io.calamine import _without_macro_sheets
+    from xltool.io.safety import UnsafeWorkbook
+
+    def typed(book):
+        return [[(rc, type(v), v.as_tuple() if isinstance(v, Decimal) else v) for rc, v in s.cells.items()]
+                for s in book.sheets]
+
+    compared = 0
+    for path in SEEDS + TEMPLATES + REAL:
+        data = path.read_bytes()
+        try:
+            fast = read_grid_fast(path, data)
+        except UnsafeWorkbook:   # refused before any reading (the real files include such)
+            continue
+        try:
+            wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except Exception:   # XLM macro sheets, as read_grid_fast reads them
+            wb = pc.CalamineWorkbook.from_filelike(_without_macro_sheets(data))
+        formats = plain_formats(data)
+        hidden = {m.name for m in wb.sheets_metadata if str(m.visible).split(".")[-1] != "Visible"}
+        sheets = []
+        for name in wb.sheet_names:
+            sheet = wb.get_sheet_by_name(name)
+            cells = {(r, c): v for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=1)
+                     for c, v in enumerate(row, start=1) if v is not None and v != ""}
+            cells = {rc: _plain_decimal(v) if isinstance(v, float) else v for rc, v in cells.items()}
+            merges = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
+            kinds, formulas = formats.get(name, ({}, None))
+            sheets.append(SheetGrid(name, cells, merges, name in hidden, kinds, formulas))
+        plain = BookGrid(sheets, {}, path.name)
+        assert fast == plain, path.name
+        assert typed(fast) == typed(plain), path.name
+        compared += sum(len(s.cells) for s in plain.sheets)
+    assert compared > 10000

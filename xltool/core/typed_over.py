@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xltool.core import layout, model
+from xltool.core import funds, layout, model
 from xltool.core.findings import WARNING, Finding, fmt
 from xltool.core.formulas import formulas_for
 
@@ -71,19 +71,72 @@ def layout_plans(instance, memo: bool = True) -> list:
 
 _moved: dict[tuple, dict[str, str]] = {}
 _fields: dict[tuple, tuple[str, ...]] = {}
+_patterns: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def planned_formula_fields(instance) -> tuple[str, ...]:
+    """The plain way: the field keys of the cells holding a formula in the layout's full plan."""
+    return tuple(dict.fromkeys(c.field for plan in layout_plans(instance, memo=False) for c in plan.cells
+                               if c.formula and c.field))
+
+
+def _pattern(form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the header/footer or 附表 keys with a formula, the indicator columns with one) of a form, from the
+    plan of a blank instance with one indicator: which cells carry a formula depends on the form alone,
+    and every indicator row carries the same columns' formulas (the 附表: ``_budget_formula_fields``,
+    every table planned with the standard number of amount columns). tests/test_convert_speed.py checks this against the
+    full plan of every seed, template and real file and of every form with 0–40 indicators."""
+    known = _patterns.get(form)
+    if known is None and form == model.BUDGET_TABLES:
+        known = _patterns[form] = (_budget_formula_fields(), ())
+    if known is None:
+        blank = layout.blank_instance(form)
+        if form in _BY_SHAPE:
+            blank.indicators = [model.Indicator()]
+        fields = planned_formula_fields(blank)
+        known = (tuple(k for k in fields if not k.startswith("ind.")),
+                 tuple(k[len("ind.0."):] for k in fields if k.startswith("ind.0.")))
+        _patterns[form] = known
+    return known
+
+
+def _budget_formula_fields() -> tuple[str, ...]:
+    """The field keys of the 附表 cells ``layout.plan_budget_workbook`` gives a formula, in its order, without
+    laying the tables out: each table's 合计 rows (every amount column) and % column, the balance's totals.
+    The same for every workbook (every table is planned, with the standard number of amount columns)."""
+    keys = []
+    for spec in funds.TABLES:
+        if spec.kind == "balance":
+            keys += [f"balance.{rs.key}.{j}" for specs in (funds.BALANCE_INCOME_ROWS, funds.BALANCE_EXPENDITURE_ROWS)
+                     for rs in specs if rs.role == "total" for j in range(2)]
+            continue
+        for rs in funds.row_specs(spec.kind):
+            if rs.role == "total":
+                keys += [f"{spec.kind}.{rs.key}.{j}" for j in range(len(spec.columns))]
+            if spec.percent:
+                keys.append(f"{spec.kind}.{rs.key}.pct")
+    return tuple(keys)
+
+
+def _formula_fields_of(instance, shape) -> tuple[str, ...]:
+    """``planned_formula_fields`` from the form's pattern (no plan of this instance): the same keys."""
+    if shape[0] in _BY_SHAPE and not shape[1]:   # no indicators: the plan lays out blank rows
+        return planned_formula_fields(instance)
+    fixed, columns = _pattern(instance.form)
+    n = shape[1] if instance.form in _BY_SHAPE else 0
+    return fixed + tuple(f"ind.{i}.{column}" for i in range(n) for column in columns)
 
 
 def formula_fields(read) -> list[str] | None:
     """The keys ``expected_formulas`` can give for ``read`` and more (those it gives are among them):
-    the layout's computed cells the reader found, from the plan remembered for the shape. None for a
-    form not remembered by shape (then only the formulas themselves tell)."""
+    the layout's computed cells the reader found, from the pattern of the form. None for a form not
+    remembered by shape (then only the formulas themselves tell)."""
     shape = _shape(read.instance)
     if shape is None:
         return None
     fields = _fields.get(shape)
     if fields is None:
-        fields = tuple(dict.fromkeys(c.field for plan in layout_plans(read.instance) for c in plan.cells
-                                     if c.formula and c.field))
+        fields = _formula_fields_of(read.instance, shape)
         if len(_fields) >= 256:
             _fields.clear()
         _fields[shape] = fields

@@ -47,12 +47,21 @@ def read_grid_fast(path: str | os.PathLike, data: bytes | None = None) -> BookGr
                  for c, value in enumerate(row, start=1)   # full-area rows start at A1
                  if value is not None and value != ""}
         for rc in [rc for rc, value in cells.items() if isinstance(value, float)]:
-            value = Decimal(repr(cells[rc]))
-            cells[rc] = value.quantize(Decimal(1)) if value == value.to_integral() else value
+            cells[rc] = exact_decimal(cells[rc])
         merges = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in (sheet.merged_cell_ranges or [])]
         kinds, formulas = formats.get(name, ({}, None))
         sheets.append(SheetGrid(name, cells, merges, name in hidden, kinds, formulas))
     return BookGrid(sheets, {}, path.name)
+
+
+def exact_decimal(value: float) -> Decimal:
+    """A float calamine read as ``Decimal(repr(value))``, a whole number quantized to an exponent of 0.
+    Most figures are whole: below 1e16 (where repr still writes "123.0") that is ``Decimal(int(value))``,
+    without the text and the quantize; zero (-0.0 keeps its sign) and the rest the plain way."""
+    if value.is_integer() and 0 < abs(value) < 1e16:
+        return Decimal(int(value))
+    out = Decimal(repr(value))
+    return out.quantize(Decimal(1)) if out == out.to_integral() else out
 
 
 def _without_macro_sheets(data: bytes) -> io.BytesIO:

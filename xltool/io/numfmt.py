@@ -3,7 +3,8 @@
 Read cheaply beside calamine's value read: ``xl/styles.xml`` gives the
 ``cellXfs`` whose ``numFmtId`` is a percent or date format; only when a
 workbook has such formats are its sheet parts scanned, and then only for the
-``s="…"`` attribute of each ``<c>`` (no XML tree is built). Typing ``95%`` in
+``s="…"`` attribute of each ``<c>`` (no XML tree is built). The parts are scanned as bytes, not
+decoded (the text decides only where a tag is not ASCII). Typing ``95%`` in
 Excel, WPS or LibreOffice stores 0.95 with such a format, so the reader needs
 it to read 95 %, not 0.95 %.
 """
@@ -108,6 +109,63 @@ def _formula_cells(xml: str) -> set[tuple[int, int]]:
     return out
 
 
+# On the part's bytes reversed, one match per "<f" (its "f<"; the rest is looked at ahead, so that every "<f"
+# gets its own match): group 1, what lies between the "<f" and the last "<" before it; when that "<" does
+# not open a cell (it is followed by "c" and then no letter, digit or "_": "<c " or "<c>", not "<cols" or
+# "<cfRule"), group 2 runs on back to the "<" that does, which is the "<c" ``_formula_cells`` goes back to.
+_F_BACK = re.compile(rb"f<(?=([^<]*+)<(?:(?<=[^\w]c<)|((?:[^<]*+<(?<![^\w]c<))*+[^<]*+<(?<=[^\w]c<))))")
+_TEXT = object()   # the bytes cannot decide: a tag, or the character after its "<c", is not ASCII
+
+
+def _settle(seg: bytes, back: bytes):
+    """The cell one "<f" makes a formula cell (or None), from what ``_F_BACK`` saw before it, exactly as
+    ``_formula_cells`` decides on the text; ``_TEXT`` when only the text can tell (on bytes ``\\w`` and
+    ``\\b`` know no letters beyond ASCII)."""
+    before = (back[::-1] + b"<" if back else b"<") + seg[::-1]   # from its "<c" up to the "<f"
+    if len(before) > 2 and before[2] > 127:
+        return _TEXT
+    end = before.find(b">")
+    if end < 0 or before[end - 1] == 47 or before.find(b"</c>", end) >= 0:   # 47: "/", a closed cell
+        return None
+    tag = before[:end]
+    if not tag.isascii():
+        return _TEXT
+    ref = _REF_B.search(tag)
+    return _cell(ref.group(1).decode()) if ref else None
+
+
+class _Settled(dict):
+    """What ``_settle`` said per ``_F_BACK`` match: the same few tags before the "<f" in every workbook made
+    from one template (at most 4096 of at most 1 KB; a longer stretch back is worked out each time)."""
+
+    def __missing__(self, key):
+        cell = _settle(*key)
+        if len(key[0]) + len(key[1]) <= 1024:
+            if len(self) >= 4096:
+                self.clear()
+            self[key] = cell
+        return cell
+
+
+_settled = _Settled()
+
+
+def _formula_cells_bytes(data: bytes) -> set[tuple[int, int]] | None:
+    """``_formula_cells`` on the part's bytes, without decoding it (one C-level scan instead of a Python
+    step per "<f"); None when a tag is not ASCII where it matters (then the text decides)."""
+    found = {_settled[key] for key in _F_BACK.findall(data[::-1])}
+    if _TEXT in found:
+        return None
+    found.discard(None)
+    return found
+
+
+def formula_cells(data: bytes) -> set[tuple[int, int]]:
+    """``_formula_cells`` of a sheet part (UTF-8 bytes): on the bytes, or on the text where they cannot tell."""
+    found = _formula_cells_bytes(data)
+    return _formula_cells(data.decode("utf-8")) if found is None else found
+
+
 @lru_cache(maxsize=8192)
 def _tag_cell(tag: str) -> tuple[int, int] | None:
     """The cell an opening ``<c …`` tag (up to its ``>``) names by its first ``r="…"``; the same few hundred
@@ -154,6 +212,38 @@ def _styled(ids: tuple[int, ...]) -> re.Pattern:
     return re.compile(r'<c\b([^>]*?\bs="(?:%s)"[^>]*?)/?>' % "|".join(map(str, ids)))
 
 
+@lru_cache(maxsize=64)
+def _style_attrs(ids: tuple[int, ...]) -> re.Pattern:
+    """The ``s="…"`` attributes ``_styled(ids)`` looks for, on bytes: a literal start, so the scan skips ahead."""
+    return re.compile(rb's="(?:%s)"' % "|".join(map(str, ids)).encode())
+
+
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")   # \w on bytes
+
+
+def _styled_tags(data: bytes, ids: tuple[int, ...]):
+    """(whole tag, attributes) of each match of ``_styled(ids)`` on ``data`` (``_as_bytes(…).finditer``),
+    in order, found from the rare ``s="…"`` with a wanted index back to the tag it is in instead of trying
+    the pattern at every ``<c``. A match is the first ``<c`` not followed by a word character after the
+    ``>`` before such an attribute (preceded by a non-word character), up to the first ``>`` after it."""
+    find, rfind = data.find, data.rfind
+    last = -1
+    for m in _style_attrs(ids).finditer(data):
+        at = m.start()
+        if at and data[at - 1] in _WORD:
+            continue
+        end = find(b">", m.end())
+        if end < 0:
+            break
+        start = find(b"<c", rfind(b">", 0, at) + 1, at)
+        while start >= 0 and data[start + 2] in _WORD:
+            start = find(b"<c", start + 1, at)
+        if start < 0 or start == last:
+            continue
+        last = start
+        yield data[start:end + 1], data[start + 2:end - 1 if data[end - 1] == 47 else end]
+
+
 class _Package:
     """The package's parts: from ``parts`` (what ``safety.precheck(keep=True)`` read already) where
     there, else from the zip, opened only when a part is not there."""
@@ -196,21 +286,23 @@ def read_formats(path, parts=None) -> dict[str, tuple[dict[tuple[int, int], str]
         with _Package(path, parts) as zf:
             names = zf.names()
             kinds = style_kinds(zf.read("xl/styles.xml").decode("utf-8")) if "xl/styles.xml" in names else {}
-            styled = _styled(tuple(sorted(kinds))) if kinds else None
+            ids = tuple(sorted(kinds))
+            styled = _styled(ids) if kinds else None
             out = {}
             for sheet, part in _sheet_parts(zf).items():
                 if part not in names:
                     continue
                 data = zf.read(part)
-                xml = data.decode("utf-8")
+                if not data.isascii():
+                    data.decode("utf-8")   # a part that is not UTF-8 gives {}, as it always did
                 cells = {}
                 if styled is not None:
-                    for m in _as_bytes(styled).finditer(data):
-                        ref, style = _styled_tag(*m.group(0, 1), styled)
+                    for tag, head in _styled_tags(data, ids):
+                        ref, style = _styled_tag(tag, head, styled)
                         kind = kinds.get(style) if style is not None else None
                         if ref and kind:
                             cells[_cell(ref)] = kind
-                out[sheet] = (cells, _formula_cells(xml))
+                out[sheet] = (cells, formula_cells(data))
             return out
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError):
         return {}
