@@ -2,7 +2,7 @@
 gives exactly what the plain way gives.
 
 - ``typed_over.formula_fields``: the computed cells holding a formula, from a pattern per form (the
-  plan of a blank instance with one indicator; the 附表's keys from ``funds`` alone) instead of the full plan of each shape, against the
+  plan of a blank instance with one indicator) instead of the full plan of each shape, against the
   full plan of every seed, template, real file and form grafted into real files, of the same
   instances with other values, and of every form with 0–40 indicators.
 """
@@ -76,25 +76,6 @@ def test_formula_fields_equal_the_full_plan_on_every_file(reads):
             assert formula_fields(again) == fast   # remembered for the shape
             compared += len(plain)
     assert compared > 2000
-
-
-def test_budget_formula_fields_are_the_plans_in_its_order():
-    """The 附表's keys worked out from ``funds`` alone, against the plan of a blank workbook of each level
-    and year and of every 附表 read (the tables' figures, titles and columns as found)."""
-    expected = typed_over._budget_formula_fields()
-    assert len(expected) > 100
-    for level in layout.LEVELS:
-        for year in (None, 2024):
-            assert expected == planned_formula_fields(layout.blank_instance(model.BUDGET_TABLES, year, "某地", level))
-
-
-def test_budget_formula_fields_of_every_file(reads):
-    expected = typed_over._budget_formula_fields()
-    books = [r.instance for r in reads if r.instance.form == model.BUDGET_TABLES]
-    assert len(books) >= 4
-    for book in books:
-        assert expected == planned_formula_fields(book)
-        assert expected == planned_formula_fields(_varied(book))
 
 
 @pytest.mark.parametrize("form", FORMS)
