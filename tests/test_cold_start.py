@@ -78,6 +78,22 @@ def test_formula_fields_equal_the_full_plan_on_every_file(reads):
     assert compared > 2000
 
 
+def test_the_budget_formula_fields_are_those_of_a_blank_workbook(reads):
+    """What the 附表's pattern rests on: every 附表 read (as found and with other figures), and a blank one of
+    each level and year, gives its formula to the same cells."""
+    from xltool.core.typed_over import _pattern
+
+    expected, columns = _pattern(model.BUDGET_TABLES)
+    assert len(expected) > 100 and not columns
+    books = [r.instance for r in reads if r.instance.form == model.BUDGET_TABLES]
+    books += [layout.blank_instance(model.BUDGET_TABLES, year, "某地", level) for level in layout.LEVELS
+              for year in (None, 2024)]
+    assert len(books) >= 8
+    for book in books:
+        assert planned_formula_fields(book) == expected
+        assert planned_formula_fields(_varied(book)) == expected
+
+
 @pytest.mark.parametrize("form", FORMS)
 def test_formula_fields_of_every_size_equal_the_full_plan(form):
     """Every number of indicators, blank rows and rows with values, and the fields the reader did not find."""

@@ -84,8 +84,8 @@ def _pattern(form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the header/footer or 附表 keys with a formula, the indicator columns with one) of a form, from the
     plan of a blank instance with one indicator: which cells carry a formula depends on the form alone,
     and every indicator row carries the same columns' formulas (the 附表: every table planned, its
-    number of amount columns the standard one). tests/test_convert_speed.py checks this against the
-    full plan of every seed, template and real file and of every form with 0–40 indicators."""
+    number of amount columns the standard one). tests/test_cold_start.py checks this against the full
+    plan of every seed, template, real and grafted file and of every form with 0–40 indicators."""
     known = _patterns.get(form)
     if known is None:
         blank = layout.blank_instance(form)
