@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xltool.core import funds, layout, model
+from xltool.core import layout, model
 from xltool.core.findings import WARNING, Finding, fmt
 from xltool.core.formulas import formulas_for
 
@@ -83,12 +83,10 @@ def planned_formula_fields(instance) -> tuple[str, ...]:
 def _pattern(form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the header/footer or 附表 keys with a formula, the indicator columns with one) of a form, from the
     plan of a blank instance with one indicator: which cells carry a formula depends on the form alone,
-    and every indicator row carries the same columns' formulas (the 附表: ``_budget_formula_fields``,
-    every table planned with the standard number of amount columns). tests/test_convert_speed.py checks this against the
-    full plan of every seed, template and real file and of every form with 0–40 indicators."""
+    and every indicator row carries the same columns' formulas (the 附表: every table planned, its
+    number of amount columns the standard one). tests/test_cold_start.py checks this against the full
+    plan of every seed, template, real and grafted file and of every form with 0–40 indicators."""
     known = _patterns.get(form)
-    if known is None and form == model.BUDGET_TABLES:
-        known = _patterns[form] = (_budget_formula_fields(), ())
     if known is None:
         blank = layout.blank_instance(form)
         if form in _BY_SHAPE:
@@ -98,24 +96,6 @@ def _pattern(form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                  tuple(k[len("ind.0."):] for k in fields if k.startswith("ind.0.")))
         _patterns[form] = known
     return known
-
-
-def _budget_formula_fields() -> tuple[str, ...]:
-    """The field keys of the 附表 cells ``layout.plan_budget_workbook`` gives a formula, in its order, without
-    laying the tables out: each table's 合计 rows (every amount column) and % column, the balance's totals.
-    The same for every workbook (every table is planned, with the standard number of amount columns)."""
-    keys = []
-    for spec in funds.TABLES:
-        if spec.kind == "balance":
-            keys += [f"balance.{rs.key}.{j}" for specs in (funds.BALANCE_INCOME_ROWS, funds.BALANCE_EXPENDITURE_ROWS)
-                     for rs in specs if rs.role == "total" for j in range(2)]
-            continue
-        for rs in funds.row_specs(spec.kind):
-            if rs.role == "total":
-                keys += [f"{spec.kind}.{rs.key}.{j}" for j in range(len(spec.columns))]
-            if spec.percent:
-                keys.append(f"{spec.kind}.{rs.key}.pct")
-    return tuple(keys)
 
 
 def _formula_fields_of(instance, shape) -> tuple[str, ...]:
