@@ -177,14 +177,6 @@ def _tag_cell(tag: str) -> tuple[int, int] | None:
 _REF_B, _STYLE_B = re.compile(_REF.pattern.encode()), re.compile(_STYLE.pattern.encode())
 
 
-@lru_cache(maxsize=64)
-def _as_bytes(pattern: re.Pattern) -> re.Pattern:
-    """The pattern on the part's bytes (half the scanning of its text). On bytes ``\\b`` knows no letters
-    beyond ASCII, so it finds every tag the text pattern finds (and, beside non-ASCII, maybe more):
-    a tag found that is not all ASCII is judged by the text pattern (``_styled_parts``)."""
-    return re.compile(pattern.pattern.encode())
-
-
 @lru_cache(maxsize=8192)
 def _styled_tag(tag: bytes, head: bytes, styled: re.Pattern) -> tuple[str | None, int | None]:
     """(ref text, style index) of a styled tag found on bytes (its group 1: ``head``), as ``_styled_parts``
@@ -222,7 +214,7 @@ _WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 
 
 def _styled_tags(data: bytes, ids: tuple[int, ...]):
-    """(whole tag, attributes) of each match of ``_styled(ids)`` on ``data`` (``_as_bytes(…).finditer``),
+    """(whole tag, attributes) of each match of ``_styled(ids)``'s pattern on ``data``'s bytes,
     in order, found from the rare ``s="…"`` with a wanted index back to the tag it is in instead of trying
     the pattern at every ``<c``. A match is the first ``<c`` not followed by a word character after the
     ``>`` before such an attribute (preceded by a non-word character), up to the first ``>`` after it."""

@@ -147,7 +147,7 @@ def precheck(path: str | Path, data: bytes | None = None, keep: bool = False) ->
 def check_parts(path: Path, zf: zipfile.ZipFile, parts: Parts | None = None, data: bytes | None = None) -> Parts | None:
     """The size, ratio, coordinate and count limits, on an open package; ``parts`` (when given) is
     filled with the parts read whole (see ``Parts``) and returned. ``data``: the package's bytes
-    (zf reads them), for reading small parts straight from them (``_inflated``)."""
+    (zf reads them), for reading small parts straight from them (``safety_quick.inflated``)."""
     infos = zf.infolist()
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
